@@ -1,0 +1,54 @@
+// The benchmark contract: settings, submissions, downstream targets and verifier results.
+// Downstream targets are deliberately not reachable from metric code: see harness/contract/README.md.
+
+/** A setting = locked model list + proxy corpus + downstream target + metric key. */
+export interface Setting {
+  /** e.g. "locked-no4k", "zoo", "fixture" */
+  id: string;
+  description: string;
+  /** Model ids in the order the benchmark lists them. */
+  models: readonly string[];
+  /** Proxy corpus JSON, relative to the repository root. */
+  corpusPath: string;
+  /** Downstream target JSON, relative to the repository root. */
+  downstreamPath: string;
+  /** Key of the score in submission rows (the verifier's --metric-key). */
+  metricKey: string;
+  /**
+   * Where the weights of each model are found: a local folder per model id, or undefined when the harness
+   * should look in the local Hugging Face cache (see harness/engine/resolve.ts).
+   */
+  modelDirs?: Readonly<Record<string, string>>;
+  /** Engine that produces the token statistics of this setting by default. */
+  engine: 'onnx' | 'torch';
+}
+
+/** Scores keyed by model id, as read from a submission (either accepted format). */
+export type ScoresByModel = Record<string, number>;
+
+/** One document of a proxy corpus. */
+export interface CorpusDocument {
+  id: string;
+  text: string;
+}
+
+export interface ProxyCorpus {
+  /** Path the corpus was read from. */
+  path: string;
+  /** sha256 of the file bytes. */
+  sha256: string;
+  documents: CorpusDocument[];
+}
+
+/** Output of both verifiers (Python reference and TypeScript), field for field. */
+export interface VerifyResult {
+  n_models: number;
+  metric_key: string;
+  spearman: { rho: number; p_value: number; ci95: [number, number] };
+  pearson: { r: number; p_value: number };
+  skipped_spearman: { rho: number; p_value: number; outliers: string[]; ci95: [number, number] };
+  bootstrap: { n_boot: number; seed: number };
+  submission_sha256: string;
+  downstream_sha256: string;
+  [extra: string]: unknown;
+}

@@ -1,0 +1,70 @@
+// Token statistics: the contract between engines (which run models) and metrics (pure arithmetic).
+// Every array of a document is aligned to the model's own tokens of that document.
+
+/** A short-context window: tokens are scored in chunks of `step`, each seeing between `size` and
+ *  `size + step - 1` preceding tokens (LongPPL: size 4096, step 1024). Tokens at positions < size see the
+ *  whole prefix, so their short and long log-probabilities coincide. */
+export interface ShortWindow {
+  size: number;
+  step: number;
+}
+
+/** What an engine computes, and how. Part of the cache key. */
+export interface StatsSpec {
+  /** Most tokens the model sees in one forward for the long-context pass (the model's context or less). */
+  contextLength: number;
+  /** Sliding-window stride for documents longer than contextLength: each forward after the first scores the
+   *  last `stride` tokens, which see at least contextLength - stride tokens of context. */
+  stride: number;
+  /** Documents are cut to at most this many tokens (0 = no cut). */
+  maxTokens: number;
+  shortWindows: ShortWindow[];
+  /** Prepend the tokenizer's BOS token (not counted as a document token). LongPPL runs without it. */
+  addBos: boolean;
+}
+
+/** Key of a short window in DocStats.logprobShort, e.g. "4096/1024". */
+export function shortWindowKey(w: ShortWindow): string {
+  return `${w.size}/${w.step}`;
+}
+
+/**
+ * Statistics of one document under one model. Position 0 has no prediction when addBos is false: its
+ * log-probabilities, entropy are NaN and top1 is 0; metrics use `scoredFrom` to skip it.
+ */
+export interface DocStats {
+  docId: string;
+  /** Number of tokens n (after maxTokens). */
+  n: number;
+  /** First position whose statistics are defined (0 with BOS, 1 without). */
+  scoredFrom: number;
+  tokenIds: Int32Array;
+  /** UTF-8 byte span [byteStart, byteEnd) of each token in the document text. Spans tile the covered text. */
+  byteStart: Int32Array;
+  byteEnd: Int32Array;
+  /** ln p(token | long context). */
+  logprobLong: Float32Array;
+  /** ln p(token | short window), one array per ShortWindow, keyed by shortWindowKey. */
+  logprobShort: Record<string, Float32Array>;
+  /** Entropy (nats) of the predictive distribution under the long context. */
+  entropy: Float32Array;
+  /** 1 where the token is the arg-max of the long-context distribution. */
+  top1: Uint8Array;
+}
+
+/** How much compute produced the statistics (for claim bundles). */
+export interface ComputeCost {
+  engine: string;
+  device: string;
+  /** Tokens passed through the model, all forwards counted (long and short passes). */
+  tokensProcessed: number;
+  wallSeconds: number;
+}
+
+/** Statistics of one model over a whole corpus: the only input a metric gets. */
+export interface ModelCorpusStats {
+  model: string;
+  spec: StatsSpec;
+  docs: DocStats[];
+  cost: ComputeCost;
+}
