@@ -1,0 +1,230 @@
+"""Model back-ends of the worker: Hugging Face checkpoints through transformers (the real one), and a tiny
+hand-written causal transformer ("toy") that needs torch alone, so the protocol, the plan execution and the chunked
+statistics are tested where transformers is not installed (CI)."""
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from plan import Head
+
+
+class LoadError(Exception):
+    """A model that cannot be loaded; kind is one of missing_model, missing_tokenizer, missing_dependency."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class Loaded:
+    forward_hidden: Callable[[torch.Tensor], torch.Tensor]
+    head: Head
+    max_positions: int
+    bos_id: int | None
+    eos_id: int | None
+    vocab_size: int
+    dtype: str
+    tokenizer: object  # has encode(text) -> (ids, byte_start, byte_end) and decode(ids) -> str
+    generate: Callable[[list[int], int], list[int]]
+    attn: str
+
+
+# ---------------------------------------------------------------- toy model (torch only)
+
+class ByteTokenizer:
+    """UTF-8 bytes as tokens (id = byte value + 3; 0 = pad, 1 = BOS, 2 = EOS)."""
+
+    def encode(self, text: str):
+        data = text.encode("utf-8")
+        ids = [b + 3 for b in data]
+        return ids, list(range(len(data))), list(range(1, len(data) + 1))
+
+    def decode(self, ids) -> str:
+        return bytes(i - 3 for i in ids if 3 <= i < 259).decode("utf-8", errors="replace")
+
+
+class ToyLM(torch.nn.Module):
+    """Pre-norm causal transformer with learned positions; weights from a seed, so every run builds the same one."""
+
+    def __init__(self, vocab=259, d=32, layers=2, heads=4, max_pos=512, seed=0):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        self.heads = heads
+        self.max_pos = max_pos
+        r = lambda *s: torch.nn.Parameter(torch.randn(*s, generator=g) * 0.3)  # noqa: E731
+        self.emb = r(vocab, d)
+        self.pos = r(max_pos, d)
+        self.blocks = torch.nn.ParameterList()
+        for _ in range(layers):
+            self.blocks.extend([r(d, 3 * d), r(d, d), r(d, 4 * d), r(4 * d, d)])
+        self.head_w = r(vocab, d)
+        self.head_b = r(vocab)
+
+    @torch.no_grad()
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        b, L = x.shape
+        if L > self.max_pos:
+            raise ValueError(f"toy model accepts at most {self.max_pos} positions, got {L}")
+        h = self.emb[x] + self.pos[:L]
+        mask = torch.full((L, L), -math.inf).triu(1).to(h.device)
+        d = h.shape[-1]
+        hd = d // self.heads
+        for i in range(0, len(self.blocks), 4):
+            qkv, o, up, down = self.blocks[i:i + 4]
+            a = torch.nn.functional.layer_norm(h, (d,)) @ qkv
+            q, k, v = (t.view(b, L, self.heads, hd).transpose(1, 2) for t in a.split(d, dim=-1))
+            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(hd) + mask, dim=-1)
+            h = h + (att @ v).transpose(1, 2).reshape(b, L, d) @ o
+            h = h + torch.nn.functional.gelu(torch.nn.functional.layer_norm(h, (d,)) @ up) @ down
+        return torch.nn.functional.layer_norm(h, (d,))
+
+
+def load_toy(spec: str, device: torch.device) -> Loaded:
+    """spec "toy:SEED[:MAXPOS]"."""
+    parts = spec.split(":")
+    seed = int(parts[1]) if len(parts) > 1 and parts[1] else 0
+    max_pos = int(parts[2]) if len(parts) > 2 else 512
+    model = ToyLM(seed=seed, max_pos=max_pos).to(device).eval()
+    tok = ByteTokenizer()
+
+    def generate(ids: list[int], max_new: int) -> list[int]:
+        out = list(ids)
+        for _ in range(max_new):
+            with torch.no_grad():
+                h = model.hidden(torch.tensor([out[-max_pos:]], device=device))[0, -1]
+            nxt = int((model.head_w @ h + model.head_b).argmax())
+            out.append(nxt)
+            if nxt == 2:
+                break
+        return out[len(ids):]
+
+    return Loaded(forward_hidden=model.hidden, head=Head(model.head_w.detach(), model.head_b.detach()),
+                  max_positions=max_pos, bos_id=1, eos_id=2, vocab_size=259, dtype="float32", tokenizer=tok,
+                  generate=generate, attn="eager")
+
+
+# ---------------------------------------------------------------- Hugging Face checkpoints
+
+def resolve_dir(model_dir: str, model_id: str | None) -> str:
+    """The folder itself, else the local Hugging Face cache's snapshot of model_id (never the network)."""
+    if model_dir and os.path.isdir(model_dir):
+        return model_dir
+    if model_id and "/" in model_id:
+        hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
+            os.environ.get("HF_HOME", os.path.expanduser("~/.cache/huggingface")), "hub")
+        snaps = sorted(glob.glob(os.path.join(hub, "models--" + model_id.replace("/", "--"), "snapshots", "*")))
+        snaps = [s for s in snaps if os.path.isfile(os.path.join(s, "config.json"))]
+        if snaps:
+            return snaps[-1]
+    raise LoadError("missing_model",
+                    f"model folder {model_dir!r} does not exist and no snapshot of {model_id!r} is in the local "
+                    "Hugging Face cache; fix: point the model's dir at a folder holding config.json and the weights "
+                    "(or download it into the HF cache on a machine with network access)")
+
+
+class FastTokenizer:
+    """HF fast tokenizer (tokenizer.json); character offsets are converted to UTF-8 byte offsets."""
+
+    def __init__(self, path: str):
+        from tokenizers import Tokenizer
+        self.tok = Tokenizer.from_file(path)
+
+    def encode(self, text: str):
+        enc = self.tok.encode(text, add_special_tokens=False)
+        # byte offset of every character boundary
+        cum = [0]
+        for ch in text:
+            cum.append(cum[-1] + len(ch.encode("utf-8")))
+        return list(enc.ids), [cum[s] for s, _ in enc.offsets], [cum[e] for _, e in enc.offsets]
+
+    def decode(self, ids) -> str:
+        return self.tok.decode(list(ids), skip_special_tokens=False)
+
+
+def special_id(model_dir: str, config: dict, key: str) -> int | None:
+    v = config.get(f"{key}_token_id")
+    if isinstance(v, list):
+        v = v[0] if v else None
+    if v is None:
+        gen = os.path.join(model_dir, "generation_config.json")
+        if os.path.isfile(gen):
+            with open(gen) as fh:
+                v = json.load(fh).get(f"{key}_token_id")
+            if isinstance(v, list):
+                v = v[0] if v else None
+    return None if v is None else int(v)
+
+
+def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_name: str | None) -> Loaded:
+    model_dir = resolve_dir(model_dir, model_id)
+    cfg_path = os.path.join(model_dir, "config.json")
+    if not os.path.isfile(cfg_path):
+        raise LoadError("missing_model", f"{cfg_path} not found; fix: the model folder must hold config.json "
+                                         "and the weights in Hugging Face layout")
+    tok_path = os.path.join(model_dir, "tokenizer.json")
+    if not os.path.isfile(tok_path):
+        raise LoadError("missing_tokenizer", f"{tok_path} not found; fix: copy the model's tokenizer.json (the "
+                                             "fast tokenizer) into the folder")
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        raise LoadError("missing_dependency", "python package 'transformers' is not installed for "
+                                              f"{os.sys.executable}; fix: pip install transformers, or set "
+                                              "LONGPROXY_PYTHON to an interpreter that has it") from None
+    from transformers import AutoModelForCausalLM
+    with open(cfg_path) as fh:
+        config = json.load(fh)
+    if dtype_name is None:
+        dtype_name = "bfloat16" if device.type == "cuda" else "float32"
+    dtype = getattr(torch, dtype_name)
+    attn = "sdpa"
+    if device.type == "cuda":
+        try:
+            import flash_attn  # noqa: F401
+            attn = "flash_attention_2"
+        except ImportError:
+            pass
+    kwargs = dict(local_files_only=True, trust_remote_code=False, attn_implementation=attn)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype, **kwargs)
+    except TypeError:  # transformers < 4.56 names it torch_dtype
+        model = AutoModelForCausalLM.from_pretrained(model_dir, torch_dtype=dtype, **kwargs)
+    model = model.to(device).eval()
+    return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn)
+
+
+def wrap_hf(model, model_dir: str, config: dict, tokenizer, device: torch.device, dtype_name: str,
+            attn: str) -> Loaded:
+    base = getattr(model, model.base_model_prefix)
+    out = model.get_output_embeddings()
+    softcap = getattr(model.config, "final_logit_softcapping", None)
+    scale = getattr(model.config, "logit_scale", None)
+    if scale not in (None, 1, 1.0):
+        raise LoadError("unsupported", f"{model_dir}: logit_scale={scale} is not supported by the torch engine")
+
+    def forward_hidden(x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            return base(input_ids=x, use_cache=False).last_hidden_state
+
+    def generate(ids: list[int], max_new: int) -> list[int]:
+        with torch.inference_mode():
+            x = torch.tensor([ids], device=device)
+            y = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=max_new, do_sample=False,
+                               eos_token_id=eos, pad_token_id=eos if eos is not None else 0)
+        return [int(t) for t in y[0, len(ids):]]
+
+    eos = special_id(model_dir, config, "eos")
+    max_pos = int(config.get("max_position_embeddings") or config.get("n_positions") or 2048)
+    return Loaded(forward_hidden=forward_hidden, head=Head(out.weight.detach(), None if out.bias is None
+                                                          else out.bias.detach(), softcap),
+                  max_positions=max_pos, bos_id=special_id(model_dir, config, "bos"), eos_id=eos,
+                  vocab_size=int(out.weight.shape[0]), dtype=dtype_name, tokenizer=tokenizer, generate=generate,
+                  attn=attn)

@@ -1,0 +1,123 @@
+"""Executes a forward plan (from harness/tokenstats/plan.ts) natively: forwards of equal input length are batched,
+and only scored positions go through the output projection, in chunks (stats.chunked_stats).
+
+A forward {start, end, scoreFrom, field} reads ids[start:end], preceded by BOS when add_bos, and scores positions
+[scoreFrom, end): position p is predicted from the hidden state of the input element just before it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+
+from stats import OutOfMemory, chunked_stats, is_oom
+
+LONG = "long"
+
+
+@dataclass
+class Forward:
+    start: int
+    end: int
+    score_from: int
+    field: str
+
+
+@dataclass
+class Head:
+    """The output projection: logits = hidden @ weight.T + bias (then optional soft-capping)."""
+    weight: torch.Tensor
+    bias: torch.Tensor | None = None
+    softcap: float | None = None
+
+
+def parse_plan(raw: Sequence[dict], n: int, add_bos: bool) -> list[Forward]:
+    out = []
+    for k, f in enumerate(raw):
+        fw = Forward(int(f["start"]), int(f["end"]), int(f["scoreFrom"]), str(f["field"]))
+        lowest = fw.start if add_bos else fw.start + 1
+        if not (0 <= fw.start < fw.end <= n and lowest <= fw.score_from <= fw.end):
+            raise ValueError(f"plan[{k}] = {f} is not a valid forward over {n} tokens (add_bos={add_bos})")
+        out.append(fw)
+    return out
+
+
+def input_of(ids: torch.Tensor, f: Forward, add_bos: bool, bos_id: int | None) -> torch.Tensor:
+    piece = ids[f.start:f.end]
+    if add_bos:
+        if bos_id is None:
+            raise ValueError("the stats spec asks for BOS (addBos) but the model has no BOS token")
+        piece = torch.cat([torch.tensor([bos_id], dtype=ids.dtype), piece])
+    return piece
+
+
+def batches(plan: list[Forward], add_bos: bool, batch_tokens: int) -> list[list[Forward]]:
+    """Groups forwards of the same input length, in plan order within a group, at most batch_tokens per batch."""
+    groups: dict[int, list[Forward]] = {}
+    for f in plan:
+        groups.setdefault(f.end - f.start + (1 if add_bos else 0), []).append(f)
+    out = []
+    for length, fs in groups.items():
+        per = max(1, batch_tokens // length)
+        out.extend(fs[i:i + per] for i in range(0, len(fs), per))
+    return out
+
+
+@torch.no_grad()
+def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head, ids: torch.Tensor,
+             plan: list[Forward], add_bos: bool, bos_id: int | None, device: torch.device,
+             batch_tokens: int = 20480, chunk: int = 4096, on_progress: Callable[[int], None] | None = None):
+    """Runs every forward of the plan. forward_hidden maps [b, L] long ids to the final hidden states [b, L, d]."""
+    n = int(ids.shape[0])
+    off = 1 if add_bos else 0
+    fields = sorted({f.field for f in plan})
+    logprob = {k: torch.full((n,), math.nan, dtype=torch.float32) for k in fields}
+    entropy = torch.full((n,), math.nan, dtype=torch.float32)
+    top1 = torch.zeros(n, dtype=torch.uint8)
+    tokens = 0
+    todo = batches(plan, add_bos, batch_tokens)
+    while todo:
+        group = todo.pop(0)
+        x = torch.stack([input_of(ids, f, add_bos, bos_id) for f in group]).to(device)
+        try:
+            hidden = forward_hidden(x)
+        except Exception as err:  # noqa: BLE001 - only OOM is retried
+            if not is_oom(err):
+                raise
+            del err
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            if len(group) == 1:
+                raise OutOfMemory(
+                    f"out of GPU memory in a forward over {x.shape[1]} tokens even at batch size 1; "
+                    "lower contextLength (and the short windows) in the stats spec, or use a larger GPU") from None
+            half = len(group) // 2
+            todo[:0] = [group[:half], group[half:]]
+            continue
+        # Scored positions of every forward in the batch go through the head together.
+        picks, targets = [], []
+        for b, f in enumerate(group):
+            h0 = f.score_from - f.start + off - 1
+            h1 = f.end - f.start + off - 1
+            picks.append(hidden[b, h0:h1])
+            targets.append(ids[f.score_from:f.end])
+        h = torch.cat(picks)
+        t = torch.cat(targets).to(device=device, dtype=torch.long)
+        del hidden
+        want_long = any(f.field == LONG for f in group)
+        lp, ent, t1, chunk = chunked_stats(h, head.weight, head.bias, t, chunk, head.softcap, want_entropy=want_long)
+        del h
+        pos = 0
+        for f in group:
+            m = f.end - f.score_from
+            logprob[f.field][f.score_from:f.end] = lp[pos:pos + m]
+            if f.field == LONG:
+                entropy[f.score_from:f.end] = ent[pos:pos + m]
+                top1[f.score_from:f.end] = t1[pos:pos + m]
+            pos += m
+            tokens += f.end - f.start + off
+        if on_progress:
+            on_progress(tokens)
+    return {"logprob": logprob, "entropy": entropy, "top1": top1, "tokensProcessed": tokens}

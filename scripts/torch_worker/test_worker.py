@@ -1,0 +1,196 @@
+"""Unit tests of the worker's pure parts with torch alone: chunked statistics against a full log-softmax, plan
+execution (batched) against one forward at a time, out-of-memory retries, and the wire format.
+Run: /usr/bin/python3 -m unittest discover -s scripts/torch_worker -p 'test_*.py'"""
+import io
+import json
+import math
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from models import ToyLM, load_toy  # noqa: E402
+from plan import Forward, Head, batches, parse_plan, run_plan  # noqa: E402
+from protocol import Channel, pack, unpack  # noqa: E402
+from stats import OutOfMemory, chunked_stats  # noqa: E402
+from worker import Worker  # noqa: E402
+
+
+def full_reference(hidden, w, b, t):
+    logits = (hidden.double() @ w.double().T + (0 if b is None else b.double()))
+    logp = torch.log_softmax(logits, -1)
+    lp = logp.gather(1, t.view(-1, 1)).squeeze(1)
+    ent = -(logp.exp() * logp).sum(-1)
+    top = (logits.argmax(-1) == t).to(torch.uint8)
+    return lp, ent, top
+
+
+class ChunkedStats(unittest.TestCase):
+    def test_matches_full_log_softmax_for_every_chunk_size(self):
+        g = torch.Generator().manual_seed(1)
+        h, w, b = torch.randn(37, 16, generator=g), torch.randn(301, 16, generator=g), torch.randn(301, generator=g)
+        t = torch.randint(0, 301, (37,), generator=g)
+        t[:5] = (h[:5] @ w.T + b).argmax(-1)  # some top-1 hits
+        rlp, rent, rtop = full_reference(h, w, b, t)
+        for chunk in (1, 4, 36, 37, 1000):
+            lp, ent, top, _ = chunked_stats(h, w, b, t, chunk)
+            self.assertLess((lp.double() - rlp).abs().max().item(), 1e-4, chunk)
+            self.assertLess((ent.double() - rent).abs().max().item(), 1e-4, chunk)
+            self.assertTrue(torch.equal(top, rtop), chunk)
+        self.assertEqual(int(top[:5].sum()), 5)
+
+    def test_halves_the_chunk_on_out_of_memory_and_fails_clearly_at_one(self):
+        import stats
+        real = stats.chunk_stats
+        g = torch.Generator().manual_seed(2)
+        h, w = torch.randn(20, 8, generator=g), torch.randn(50, 8, generator=g)
+        t = torch.randint(0, 50, (20,), generator=g)
+
+        def limited(hh, *a, **k):
+            if hh.shape[0] > 3:
+                raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB")
+            return real(hh, *a, **k)
+        stats.chunk_stats = limited
+        try:
+            lp, _, _, used = chunked_stats(h, w, None, t, 16)
+            self.assertEqual(used, 2)
+            self.assertLess((lp.double() - full_reference(h, w, None, t)[0]).abs().max().item(), 1e-4)
+
+            def never(*a, **k):
+                raise RuntimeError("CUDA out of memory.")
+            stats.chunk_stats = never
+            with self.assertRaisesRegex(OutOfMemory, "one position at a time"):
+                chunked_stats(h, w, None, t, 16)
+        finally:
+            stats.chunk_stats = real
+
+
+def plan_4096_like(n, size, step):
+    """A long pass and LongPPL-like short windows (reads [s, s+size+step), scores the last step)."""
+    plan = [Forward(0, n, 1, "long")]
+    for s in range(0, n - size, step):
+        e = min(n, s + size + step)
+        plan.append(Forward(s, e, s + size, f"{size}/{step}"))
+    return plan
+
+
+class PlanExecution(unittest.TestCase):
+    def setUp(self):
+        self.m = load_toy("toy:3:128", torch.device("cpu"))
+        g = torch.Generator().manual_seed(4)
+        self.ids = torch.randint(3, 259, (100,), generator=g)
+
+    def one_by_one(self, plan, add_bos):
+        return run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, add_bos, 1, torch.device("cpu"),
+                        batch_tokens=1, chunk=7)
+
+    def test_batched_plan_equals_one_forward_at_a_time(self):
+        for add_bos in (False, True):
+            plan = plan_4096_like(100, 32, 8)
+            if add_bos:
+                plan[0] = Forward(0, 100, 0, "long")
+            a = self.one_by_one(plan, add_bos)
+            b = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, add_bos, 1, torch.device("cpu"),
+                         batch_tokens=10_000, chunk=1000)
+            self.assertGreater(len(batches(plan, add_bos, 10_000)), 1)  # the short tail window has its own length
+            for k in a["logprob"]:
+                np.testing.assert_allclose(a["logprob"][k].numpy(), b["logprob"][k].numpy(), atol=1e-5, rtol=0)
+            np.testing.assert_allclose(a["entropy"].numpy(), b["entropy"].numpy(), atol=1e-5, rtol=0)
+            self.assertTrue(torch.equal(a["top1"], b["top1"]))
+            self.assertEqual(a["tokensProcessed"], b["tokensProcessed"])
+
+    def test_scored_positions_and_values_match_a_direct_full_softmax(self):
+        plan = plan_4096_like(100, 32, 8)
+        out = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, False, 1, torch.device("cpu"))
+        long = out["logprob"]["long"]
+        self.assertTrue(math.isnan(long[0]))
+        self.assertFalse(torch.isnan(long[1:]).any())
+        h = self.m.forward_hidden(self.ids.view(1, -1))[0]
+        ref, rent, _ = full_reference(h[:-1], self.m.head.weight, self.m.head.bias, self.ids[1:])
+        self.assertLess((long[1:].double() - ref).abs().max().item(), 1e-4)
+        self.assertLess((out["entropy"][1:].double() - rent).abs().max().item(), 1e-4)
+        short = out["logprob"]["32/8"]
+        self.assertTrue(torch.isnan(short[:32]).all())
+        self.assertFalse(torch.isnan(short[32:]).any())
+        # position 50 is scored by the window starting at 16 (reads ids[16:56]): context ids[16:50]
+        h2 = self.m.forward_hidden(self.ids[16:56].view(1, -1))[0]
+        ref2 = torch.log_softmax(h2[33] @ self.m.head.weight.T + self.m.head.bias, -1)[self.ids[50]]
+        self.assertAlmostEqual(short[50].item(), ref2.item(), places=4)
+        # windows differ from the long context once the long context is longer
+        self.assertGreater((short[40:] - long[40:]).abs().max().item(), 1e-3)
+        self.assertEqual(out["tokensProcessed"], 100 + sum(f.end - f.start for f in plan[1:]))
+
+    def test_forward_oom_splits_the_batch_then_reports(self):
+        calls = []
+
+        def limited(x):
+            calls.append(x.shape[0])
+            if x.shape[0] > 1:
+                raise RuntimeError("CUDA out of memory.")
+            return self.m.forward_hidden(x)
+        plan = plan_4096_like(100, 32, 8)
+        a = run_plan(limited, self.m.head, self.ids, plan, False, 1, torch.device("cpu"), batch_tokens=10_000)
+        b = self.one_by_one(plan, False)
+        np.testing.assert_allclose(a["logprob"]["32/8"].numpy(), b["logprob"]["32/8"].numpy(), atol=1e-5)
+        self.assertIn(1, calls)
+        self.assertTrue(any(c > 1 for c in calls))
+
+        def never(x):
+            raise RuntimeError("CUDA out of memory.")
+        with self.assertRaisesRegex(OutOfMemory, "lower contextLength"):
+            run_plan(never, self.m.head, self.ids, plan, False, 1, torch.device("cpu"))
+
+    def test_rejects_invalid_forwards(self):
+        with self.assertRaisesRegex(ValueError, "plan\\[0\\]"):
+            parse_plan([{"start": 0, "end": 10, "scoreFrom": 0, "field": "long"}], 10, False)
+        with self.assertRaisesRegex(ValueError, "plan\\[0\\]"):
+            parse_plan([{"start": 0, "end": 11, "scoreFrom": 1, "field": "long"}], 10, False)
+        self.assertEqual(len(parse_plan([{"start": 0, "end": 10, "scoreFrom": 0, "field": "long"}], 10, True)), 1)
+
+
+class WireFormat(unittest.TestCase):
+    def test_arrays_round_trip_bit_for_bit(self):
+        a = np.array([1.5, -0.0, np.nan, 3e-39, -1e30], dtype=np.float32)
+        b = unpack(json.loads(json.dumps(pack(a, "f32"))))
+        self.assertEqual(a.tobytes(), b.tobytes())
+        self.assertEqual(unpack(pack([1, -2, 2**31 - 1], "i32")).tolist(), [1, -2, 2**31 - 1])
+
+    def test_worker_answers_errors_without_dying(self):
+        lines = [{"id": 1, "op": "tokenize", "text": "x"}, {"id": 2, "op": "nope"},
+                 {"id": 3, "op": "load", "dir": "/no/such/folder", "modelId": "org/none"},
+                 {"id": 4, "op": "load", "dir": "toy:0:16"}, {"id": 5, "op": "tokenize", "text": "é"}]
+        out = io.StringIO()
+        Worker(Channel(io.StringIO("".join(json.dumps(x) + "\n" for x in lines)), out)).serve()
+        replies = [json.loads(x) for x in out.getvalue().splitlines()]
+        self.assertEqual([r["id"] for r in replies], [1, 2, 3, 4, 5])
+        self.assertIn("no model loaded", replies[0]["error"]["message"])
+        self.assertIn("unknown op", replies[1]["error"]["message"])
+        self.assertEqual(replies[2]["error"]["kind"], "missing_model")
+        self.assertIn("/no/such/folder", replies[2]["error"]["message"])
+        self.assertTrue(replies[3]["ok"])
+        r = replies[4]["result"]
+        self.assertEqual(unpack(r["byteStart"]).tolist(), [0, 1])
+        self.assertEqual(unpack(r["byteEnd"]).tolist(), [1, 2])
+
+
+class HFLoading(unittest.TestCase):
+    def test_missing_folder_and_tokenizer_are_named(self):
+        import tempfile
+        from models import LoadError, load_hf
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaises(LoadError) as e:
+                load_hf(os.path.join(d, "absent"), None, torch.device("cpu"), None)
+            self.assertEqual(e.exception.kind, "missing_model")
+            open(os.path.join(d, "config.json"), "w").write("{}")
+            with self.assertRaises(LoadError) as e:
+                load_hf(d, None, torch.device("cpu"), None)
+            self.assertEqual(e.exception.kind, "missing_tokenizer")
+            self.assertIn("tokenizer.json", str(e.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()

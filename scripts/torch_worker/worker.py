@@ -1,0 +1,134 @@
+"""The torch engine's worker: started by harness/engine/torch.ts, it loads one model and answers requests on
+stdin/stdout (protocol.py). Everything else the worker or its libraries print goes to stderr, which the engine
+keeps for its error messages.
+
+Run alone: /usr/bin/python3 scripts/torch_worker/worker.py  (then type JSON requests, one per line).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from models import LoadError, Loaded, load_hf, load_toy  # noqa: E402
+from plan import Forward, parse_plan, run_plan  # noqa: E402
+from protocol import Channel, pack, unpack  # noqa: E402
+from stats import OutOfMemory  # noqa: E402
+
+VERSION = "1"
+
+
+class Worker:
+    def __init__(self, channel: Channel):
+        self.ch = channel
+        self.model: Loaded | None = None
+        self.device = torch.device("cpu")
+        self.batch_tokens = 20480
+        self.chunk = 4096
+
+    def need_model(self) -> Loaded:
+        if self.model is None:
+            raise ValueError("no model loaded: send a 'load' request first")
+        return self.model
+
+    def op_hello(self, req):
+        return {"version": VERSION, "torch": torch.__version__, "cuda": torch.cuda.is_available(),
+                "pid": os.getpid()}
+
+    def op_load(self, req):
+        dev = req.get("device") or ("cuda:0" if torch.cuda.is_available() else "cpu")
+        if dev.startswith("cuda") and not torch.cuda.is_available():
+            raise LoadError("no_cuda", f"device {dev!r} asked for but torch {torch.__version__} sees no CUDA GPU; "
+                                       "fix: pass --device cpu or run on a machine with a GPU")
+        self.device = torch.device(dev)
+        self.batch_tokens = int(req.get("batchTokens") or (20480 if self.device.type == "cuda" else 4096))
+        self.chunk = int(req.get("chunk") or (4096 if self.device.type == "cuda" else 1024))
+        if req.get("dir", "").startswith("toy:"):
+            self.model = load_toy(req["dir"], self.device)
+        else:
+            self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"))
+        m = self.model
+        return {"device": str(self.device), "maxPositions": m.max_positions, "bosTokenId": m.bos_id,
+                "eosTokenId": m.eos_id, "vocabSize": m.vocab_size, "dtype": m.dtype, "attn": m.attn}
+
+    def op_tokenize(self, req):
+        ids, bs, be = self.need_model().tokenizer.encode(req["text"])
+        return {"ids": pack(ids, "i32"), "byteStart": pack(bs, "i32"), "byteEnd": pack(be, "i32")}
+
+    def op_decode(self, req):
+        return {"text": self.need_model().tokenizer.decode([int(i) for i in unpack(req["ids"])])}
+
+    def _run(self, ids: np.ndarray, plan: list[Forward], add_bos: bool, req_id):
+        m = self.need_model()
+        t0 = time.time()
+
+        def progress(tokens: int):
+            self.ch.write({"id": req_id, "progress": {"tokens": tokens, "seconds": time.time() - t0}})
+
+        out = run_plan(m.forward_hidden, m.head, torch.from_numpy(ids.astype(np.int64)), plan, add_bos, m.bos_id,
+                       self.device, self.batch_tokens, self.chunk, progress)
+        return out
+
+    def op_forward(self, req):
+        ids = unpack(req["ids"])
+        score_from = int(req["scoreFrom"])
+        if not 1 <= score_from <= len(ids):
+            raise ValueError(f"scoreFrom={score_from} must lie in [1, {len(ids)}]")
+        out = self._run(ids, [Forward(0, len(ids), score_from, "long")], False, req.get("id"))
+        s = slice(score_from, len(ids))
+        return {"logprob": pack(out["logprob"]["long"][s].numpy(), "f32"),
+                "entropy": pack(out["entropy"][s].numpy(), "f32"), "top1": pack(out["top1"][s].numpy(), "u8")}
+
+    def op_run_plan(self, req):
+        ids = unpack(req["ids"])
+        add_bos = bool(req["addBos"])
+        plan = parse_plan(req["plan"], len(ids), add_bos)
+        out = self._run(ids, plan, add_bos, req.get("id"))
+        return {"logprob": {k: pack(v.numpy(), "f32") for k, v in out["logprob"].items()},
+                "entropy": pack(out["entropy"].numpy(), "f32"), "top1": pack(out["top1"].numpy(), "u8"),
+                "tokensProcessed": out["tokensProcessed"]}
+
+    def op_generate(self, req):
+        ids = [int(i) for i in unpack(req["ids"])]
+        return {"ids": pack(self.need_model().generate(ids, int(req["maxNewTokens"])), "i32")}
+
+    def op_crash(self, req):
+        """Test hook: exit at once without a reply, as a worker killed by the OS would."""
+        os._exit(int(req.get("code", 3)))
+
+    def serve(self) -> None:
+        while True:
+            req = self.ch.read()
+            if req is None or req.get("op") == "shutdown":
+                return
+            rid = req.get("id")
+            fn = getattr(self, "op_" + str(req.get("op")), None)
+            try:
+                if fn is None:
+                    raise ValueError(f"unknown op {req.get('op')!r}")
+                self.ch.write({"id": rid, "ok": True, "result": fn(req)})
+            except LoadError as err:
+                self.ch.write({"id": rid, "ok": False, "error": {"kind": err.kind, "message": str(err)}})
+            except OutOfMemory as err:
+                self.ch.write({"id": rid, "ok": False, "error": {"kind": "oom", "message": str(err)}})
+            except Exception as err:  # noqa: BLE001 - reported to the engine, which decides
+                traceback.print_exc(file=sys.stderr)
+                self.ch.write({"id": rid, "ok": False, "error": {"kind": type(err).__name__, "message": str(err)}})
+
+
+def main() -> None:
+    channel = Channel(sys.stdin, sys.stdout)
+    sys.stdout = sys.stderr  # library prints must not corrupt the protocol
+    torch.set_grad_enabled(False)
+    Worker(channel).serve()
+
+
+if __name__ == "__main__":
+    main()
