@@ -1,0 +1,23 @@
+// Every candidate metric, in leaderboard order. Add a metric here after creating its folder (README: metrics).
+import type { Metric } from '../harness/scoring/metric.ts';
+import ppl from './ppl/ppl.ts';
+import bpb from './bpb/bpb.ts';
+import longpplSelf from './longppl-self/longppl-self.ts';
+import longGain from './long-gain/long-gain.ts';
+import positionCurve from './position-curve/position-curve.ts';
+import keyAccuracy from './key-accuracy/key-accuracy.ts';
+import capabilityContext from './capability-context/capability-context.ts';
+
+export const METRICS: readonly Metric<any>[] = [
+  ppl,
+  bpb,
+  longpplSelf,
+  longGain,
+  positionCurve,
+  keyAccuracy,
+  capabilityContext,
+];
+
+export function getMetric(id: string): Metric<any> | undefined {
+  return METRICS.find((m) => m.id === id);
+}
