@@ -1,0 +1,166 @@
+// The torch engine on this machine: torch 1.13 (CPU) without transformers, so these tests drive the worker's
+// built-in toy model ("toy:SEED:MAXPOS") through the real pipe, and check errors that need no checkpoint.
+// Parity with the ONNX engine on real checkpoints needs transformers: torch-parity.test.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../errors.ts';
+import { torchEngine, type TorchModel } from './torch.ts';
+import { WorkerDiedError, workerPython } from './torch-worker.ts';
+import type { PlannedForward } from './types.ts';
+
+const py = workerPython();
+const probe = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+const noTorch = probe.status !== 0 ? `python3 with torch and numpy not found at ${py} (set LONGPROXY_PYTHON)` : '';
+
+/** LongPPL-shaped plan: the long pass and windows reading [s, s+size+step) that score their last `step` tokens. */
+function plan(n: number, size: number, step: number): PlannedForward[] {
+  const out: PlannedForward[] = [{ start: 0, end: n, scoreFrom: 1, field: 'long' }];
+  for (let s = 0; s + size < n; s += step) {
+    out.push({ start: s, end: Math.min(n, s + size + step), scoreFrom: s + size, field: `${size}/${step}` });
+  }
+  return out;
+}
+
+function randomIds(n: number, seed: number): Int32Array {
+  let x = seed;
+  return Int32Array.from({ length: n }, () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return 3 + (x % 256);
+  });
+}
+
+describe.skipIf(noTorch)('torch engine with the toy model', () => {
+  const opened: TorchModel[] = [];
+  const load = async (dir = 'toy:7:128') => {
+    const m = await torchEngine.load({ id: 'test/toy', dir }, { device: 'cpu', batchTokens: 512, chunk: 16 });
+    opened.push(m);
+    return m;
+  };
+  afterAll(async () => {
+    for (const m of opened) await m.dispose();
+  });
+
+  it('loads and reports the model', async () => {
+    const m = await load();
+    expect(m.engine).toBe('torch');
+    expect(m.device).toBe('cpu');
+    expect(m.maxPositions).toBe(128);
+    expect(m.bosTokenId).toBe(1);
+    expect(m.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect((await load('toy:8:128')).fingerprint).not.toBe(m.fingerprint);
+  });
+
+  it('runPlan (batched, chunked) equals a loop of single forwards, as the ONNX engine computes it', async () => {
+    const m = await load();
+    const n = 100;
+    const ids = randomIds(n, 3);
+    const p = plan(n, 32, 8);
+    const out = await m.runPlan(ids, p, false);
+    expect(Object.keys(out.logprob).sort()).toEqual(['32/8', 'long']);
+    for (const f of p) {
+      const r = await m.forward(ids.subarray(f.start, f.end), f.scoreFrom - f.start);
+      for (let i = f.scoreFrom; i < f.end; i++) {
+        expect(Math.abs(out.logprob[f.field][i] - r.logprob[i - f.scoreFrom])).toBeLessThan(1e-5);
+        if (f.field === 'long') {
+          expect(Math.abs(out.entropy[i] - r.entropy[i - f.scoreFrom])).toBeLessThan(1e-5);
+          expect(out.top1[i]).toBe(r.top1[i - f.scoreFrom]);
+        }
+      }
+    }
+    expect(Number.isNaN(out.logprob.long[0])).toBe(true);
+    expect(out.logprob['32/8'].subarray(0, 32).every(Number.isNaN)).toBe(true);
+    expect(out.logprob['32/8'].subarray(32).some(Number.isNaN)).toBe(false);
+    expect(out.tokensProcessed).toBe(p.reduce((a, f) => a + f.end - f.start, 0));
+    // each log-probability is a log of a probability; entropy is within [0, ln V]
+    for (let i = 1; i < n; i++) {
+      expect(out.logprob.long[i]).toBeLessThanOrEqual(0);
+      expect(out.entropy[i]).toBeGreaterThanOrEqual(0);
+      expect(out.entropy[i]).toBeLessThanOrEqual(Math.log(259) + 1e-4);
+    }
+  });
+
+  it('is deterministic: the same plan twice gives bit-identical arrays', async () => {
+    const m = await load();
+    const ids = randomIds(90, 5);
+    const a = await m.runPlan(ids, plan(90, 16, 16), true);
+    const b = await m.runPlan(ids, plan(90, 16, 16), true);
+    expect(Buffer.from(a.logprob.long.buffer)).toEqual(Buffer.from(b.logprob.long.buffer));
+    expect(Buffer.from(a.logprob['16/16'].buffer)).toEqual(Buffer.from(b.logprob['16/16'].buffer));
+  });
+
+  it('tokenizes with UTF-8 byte spans, the same in the worker and in TypeScript', async () => {
+    const m = await load();
+    const text = 'naïve — 数据 ok';
+    const a = m.tokenize(text);
+    const b = await m.tokenizeAsync(text);
+    expect(Array.from(b.ids)).toEqual(Array.from(a.ids));
+    expect(Array.from(b.byteStart)).toEqual(Array.from(a.byteStart));
+    expect(a.byteEnd[a.byteEnd.length - 1]).toBe(Buffer.byteLength(text));
+    expect(m.decode(a.ids)).toBe(text);
+    expect(await m.decodeAsync(a.ids)).toBe(text);
+    const g = await m.generateGreedy(a.ids.subarray(0, 5), 4);
+    expect(g.length).toBeGreaterThan(0);
+    expect(g.length).toBeLessThanOrEqual(4);
+  });
+
+  it('rejects a bad plan with the worker message, and stays usable', async () => {
+    const m = await load();
+    await expect(m.runPlan(randomIds(10, 1), [{ start: 0, end: 11, scoreFrom: 1, field: 'long' }], false))
+      .rejects.toThrow(/plan\[0\].*not a valid forward over 10 tokens/);
+    expect((await m.forward(randomIds(10, 1), 1)).logprob.length).toBe(9);
+  });
+
+  it('a worker killed mid-corpus is reported with its cause; finished documents stay, a new load resumes', async () => {
+    const m = await load('toy:7:512');
+    const done = await m.runPlan(randomIds(200, 1), plan(200, 64, 32), false);
+    const pending = m.runPlan(randomIds(500, 2), plan(500, 64, 8), false);
+    process.kill(m.pid!, 'SIGKILL');
+    const err = await pending.catch((e) => e);
+    expect(err).toBeInstanceOf(WorkerDiedError);
+    expect(String(err.message)).toMatch(/was killed by SIGKILL/);
+    expect(String(err.message)).toMatch(/rerun the same command to resume/);
+    await expect(m.forward(randomIds(5, 1), 1)).rejects.toBeInstanceOf(WorkerDiedError);
+    expect(done.logprob.long.length).toBe(200); // results already returned are untouched
+    const again = await load('toy:7:512');
+    const redo = await again.runPlan(randomIds(200, 1), plan(200, 64, 32), false);
+    expect(Buffer.from(redo.logprob.long.buffer)).toEqual(Buffer.from(done.logprob.long.buffer));
+  });
+});
+
+describe.skipIf(noTorch)('torch engine load errors', () => {
+  it('names a missing checkpoint folder and the fix', async () => {
+    const dir = path.join(tmpdir(), 'longproxy-no-such-model');
+    const err = await torchEngine.load({ id: 'nobody/none', dir }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toContain(dir);
+    expect(err.message).toMatch(/fix: point the model's dir at a folder holding config\.json/);
+  });
+
+  it('names a missing tokenizer.json', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'longproxy-notok-'));
+    writeFileSync(path.join(dir, 'config.json'), '{"model_type": "qwen2"}');
+    const err = await torchEngine.load({ id: 'x/notok', dir }).catch((e) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect(err.message).toContain(path.join(dir, 'tokenizer.json'));
+  });
+
+  it('reports a worker that cannot start', async () => {
+    const err = await torchEngine.load({ id: 't', dir: 'toy:1' }, { python: '/no/such/python3' }).catch((e) => e);
+    expect(err).toBeInstanceOf(WorkerDiedError);
+    expect(err.message).toMatch(/could not be started/);
+  });
+});
+
+describe.skipIf(noTorch)('torch worker Python unit tests', () => {
+  it('pass (chunked statistics vs full log-softmax, batched plans, OOM retries, wire format)', () => {
+    const r = spawnSync(py, ['-m', 'unittest', 'discover', '-s', 'scripts/torch_worker', '-p', 'test_*.py'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toMatch(/Ran \d+ tests/);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^OK/);
+    expect(r.status).toBe(0);
+  });
+});

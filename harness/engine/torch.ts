@@ -1,0 +1,244 @@
+// The `torch` engine: PyTorch + transformers in a Python worker (scripts/torch_worker/), driven over a pipe.
+// The worker executes a whole plan natively (short windows batched, output projection and statistics in chunks),
+// so a 32k-token document never has its [tokens x vocab] logits in memory at once.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.ts';
+import type {
+  Engine,
+  ForwardResult,
+  LanguageModel,
+  ModelRef,
+  PlannedForward,
+  PlanOutputs,
+  TokenizedText,
+} from './types.ts';
+import {
+  pack,
+  unpackF32,
+  unpackI32,
+  unpackU8,
+  WorkerProcess,
+  WorkerRequestError,
+  type Packed,
+} from './torch-worker.ts';
+
+export const TORCH_ENGINE_VERSION = '1';
+
+/** Out of GPU memory even after the worker retried with smaller batches and chunks. */
+export class TorchOutOfMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TorchOutOfMemoryError';
+  }
+}
+
+export interface TorchLoadOptions {
+  /** "cpu", "cuda", "cuda:1"... (default: cuda:0 when torch sees a GPU, else cpu). */
+  device?: string;
+  /** "bfloat16" | "float16" | "float32" (default: bfloat16 on GPU, float32 on CPU). */
+  dtype?: string;
+  /** Most tokens per batched forward (default 20480 on GPU, 4096 on CPU). */
+  batchTokens?: number;
+  /** Positions per chunk of the output projection (default 4096 on GPU, 1024 on CPU). */
+  chunk?: number;
+  /** Python interpreter (default LONGPROXY_PYTHON, else /usr/bin/python3). */
+  python?: string;
+  /** Called with tokens processed so far during runPlan (for progress bars). */
+  onProgress?: (tokens: number, seconds: number) => void;
+  /** Synchronous tokenizer for tokenize()/decode(): pass the ONNX engine's tokenizer of the same folder so both
+   *  engines see identical ids and byte spans. Without it, toy models use their byte tokenizer, and real models
+   *  tokenize in the worker (tokenizeAsync). */
+  tokenizer?: SyncTokenizer;
+}
+
+export interface SyncTokenizer {
+  tokenize(text: string): TokenizedText;
+  decode(ids: ArrayLike<number>): string;
+}
+
+/** The worker's toy byte tokenizer (models.ByteTokenizer), mirrored here so toy models tokenize synchronously. */
+export const toyByteTokenizer: SyncTokenizer = {
+  tokenize(text: string): TokenizedText {
+    const bytes = Buffer.from(text, 'utf8');
+    const ids = new Int32Array(bytes.length);
+    const byteStart = new Int32Array(bytes.length);
+    const byteEnd = new Int32Array(bytes.length);
+    bytes.forEach((b, i) => {
+      ids[i] = b + 3;
+      byteStart[i] = i;
+      byteEnd[i] = i + 1;
+    });
+    return { ids, byteStart, byteEnd };
+  },
+  decode(ids: ArrayLike<number>): string {
+    const bytes = Array.from(ids).filter((i) => i >= 3 && i < 259).map((i) => i - 3);
+    return Buffer.from(bytes).toString('utf8');
+  },
+};
+
+interface LoadReply {
+  device: string;
+  maxPositions: number;
+  bosTokenId: number | null;
+  eosTokenId: number | null;
+  vocabSize: number;
+  dtype: string;
+  attn: string;
+}
+
+const HASHED = /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|.*\.safetensors|.*\.bin|.*\.model)$/;
+
+/** sha256 over the names and bytes of the files that decide the model's outputs, in name order. */
+export async function fingerprintDir(dir: string): Promise<string> {
+  const h = createHash('sha256');
+  for (const name of readdirSync(dir).filter((f) => HASHED.test(f)).sort()) {
+    h.update(`${name}\0${statSync(path.join(dir, name)).size}\0`);
+    for await (const chunk of createReadStream(path.join(dir, name))) h.update(chunk as Buffer);
+  }
+  return h.digest('hex');
+}
+
+function asUserError(err: unknown, ref: ModelRef): never {
+  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported)/.test(err.kind)) {
+    throw new UserError(`model ${ref.id} (dir ${ref.dir}): ${err.message}`);
+  }
+  throw err;
+}
+
+class TorchModel implements LanguageModel {
+  readonly engine = 'torch';
+
+  constructor(
+    readonly ref: ModelRef,
+    private readonly worker: WorkerProcess,
+    private readonly info: LoadReply,
+    readonly fingerprint: string,
+    private readonly onProgress?: TorchLoadOptions['onProgress'],
+    private readonly syncTokenizer?: SyncTokenizer,
+  ) {}
+
+  get device(): string {
+    return this.info.device;
+  }
+  get maxPositions(): number {
+    return this.info.maxPositions;
+  }
+  get bosTokenId(): number | null {
+    return this.info.bosTokenId;
+  }
+  get eosTokenId(): number | null {
+    return this.info.eosTokenId;
+  }
+  /** Worker details (dtype, attention implementation) for reports. */
+  get details(): Readonly<LoadReply> {
+    return this.info;
+  }
+  get pid(): number | undefined {
+    return this.worker.pid;
+  }
+
+  private async call<T>(op: string, body: Record<string, unknown>): Promise<T> {
+    try {
+      return await this.worker.request<T>(op, body, (p) => this.onProgress?.(p.tokens, p.seconds));
+    } catch (err) {
+      if (err instanceof WorkerRequestError && err.kind === 'oom') throw new TorchOutOfMemoryError(err.message);
+      throw err;
+    }
+  }
+
+  tokenize(text: string): TokenizedText {
+    if (!this.syncTokenizer) {
+      throw new Error(
+        `torch engine (${this.ref.id}): no synchronous tokenizer was given at load (options.tokenizer); ` +
+          'pass the ONNX engine tokenizer of the same folder, or call tokenizeAsync(text)',
+      );
+    }
+    return this.syncTokenizer.tokenize(text);
+  }
+
+  async tokenizeAsync(text: string): Promise<TokenizedText> {
+    const r = await this.call<{ ids: Packed; byteStart: Packed; byteEnd: Packed }>('tokenize', { text });
+    return { ids: unpackI32(r.ids), byteStart: unpackI32(r.byteStart), byteEnd: unpackI32(r.byteEnd) };
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    if (!this.syncTokenizer) {
+      throw new Error(`torch engine (${this.ref.id}): no synchronous tokenizer; call decodeAsync(ids)`);
+    }
+    return this.syncTokenizer.decode(ids);
+  }
+
+  async decodeAsync(ids: ArrayLike<number>): Promise<string> {
+    return (await this.call<{ text: string }>('decode', { ids: pack(Int32Array.from(ids)) })).text;
+  }
+
+  async forward(ids: Int32Array, scoreFrom: number): Promise<ForwardResult> {
+    if (ids.length > this.maxPositions) {
+      throw new Error(`forward over ${ids.length} tokens exceeds the model's ${this.maxPositions} positions`);
+    }
+    const r = await this.call<{ logprob: Packed; entropy: Packed; top1: Packed }>('forward', {
+      ids: pack(ids),
+      scoreFrom,
+    });
+    return { logprob: unpackF32(r.logprob), entropy: unpackF32(r.entropy), top1: unpackU8(r.top1) };
+  }
+
+  async runPlan(ids: Int32Array, plan: readonly PlannedForward[], addBos: boolean): Promise<PlanOutputs> {
+    const r = await this.call<{
+      logprob: Record<string, Packed>;
+      entropy: Packed;
+      top1: Packed;
+      tokensProcessed: number;
+    }>('run_plan', { ids: pack(ids), plan, addBos });
+    const logprob: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(r.logprob)) logprob[k] = unpackF32(v);
+    return { logprob, entropy: unpackF32(r.entropy), top1: unpackU8(r.top1), tokensProcessed: r.tokensProcessed };
+  }
+
+  async generateGreedy(ids: Int32Array, maxNewTokens: number): Promise<Int32Array> {
+    return unpackI32((await this.call<{ ids: Packed }>('generate', { ids: pack(ids), maxNewTokens })).ids);
+  }
+
+  async dispose(): Promise<void> {
+    await this.worker.close();
+  }
+}
+
+export type { TorchModel };
+
+/** `dir` is a Hugging Face folder, or "toy:SEED[:MAXPOS]" for the worker's built-in test model (torch only). */
+export const torchEngine: Engine & {
+  load(ref: ModelRef, options?: TorchLoadOptions): Promise<TorchModel>;
+} = {
+  id: 'torch',
+  version: TORCH_ENGINE_VERSION,
+  async load(ref: ModelRef, options: TorchLoadOptions = {}): Promise<TorchModel> {
+    const isToy = ref.dir.startsWith('toy:');
+    const dir = isToy ? ref.dir : path.resolve(ref.dir);
+    const worker = new WorkerProcess(options.python);
+    try {
+      const info = await worker
+        .request<LoadReply>('load', {
+          dir,
+          modelId: ref.id,
+          device: options.device,
+          dtype: options.dtype,
+          batchTokens: options.batchTokens,
+          chunk: options.chunk,
+        })
+        .catch((err) => asUserError(err, ref));
+      const fingerprint = isToy
+        ? createHash('sha256').update(ref.dir).digest('hex')
+        : existsSync(dir)
+          ? await fingerprintDir(dir)
+          : createHash('sha256').update(`hf-cache:${ref.id}`).digest('hex');
+      const tokenizer = options.tokenizer ?? (isToy ? toyByteTokenizer : undefined);
+      return new TorchModel(ref, worker, info, fingerprint, options.onProgress, tokenizer);
+    } catch (err) {
+      await worker.close();
+      throw err;
+    }
+  },
+};
