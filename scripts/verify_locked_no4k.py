@@ -112,7 +112,10 @@ def read_json(path, what):
 def _check_score(path, where, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(f"{path}: {where} is {json.dumps(value)}, not a number; write a finite JSON number")
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:  # an integer literal beyond the float range
+        f = math.inf if value > 0 else -math.inf
     if not math.isfinite(f):
         raise InputError(f"{path}: {where} is non-finite ({f!r}); write a finite JSON number")
     return f

@@ -40,15 +40,23 @@ export interface ProxyCorpus {
   documents: CorpusDocument[];
 }
 
-/** Output of both verifiers (Python reference and TypeScript), field for field. */
+/** Output of both verifiers (Python reference and TypeScript), field for field. An undefined statistic is NaN
+ *  in memory and null in the JSON file (harness/verify/result-json.ts). */
 export interface VerifyResult {
   n_models: number;
   metric_key: string;
   spearman: { rho: number; p_value: number; ci95: [number, number] };
   pearson: { r: number; p_value: number };
   skipped_spearman: { rho: number; p_value: number; outliers: string[]; ci95: [number, number] };
-  bootstrap: { n_boot: number; seed: number };
+  /** valid: replicates kept per statistic (undefined ones are dropped); written by both verifiers. */
+  bootstrap: { n_boot: number; seed: number; valid?: { spearman: number; skipped_spearman: number } };
   submission_sha256: string;
   downstream_sha256: string;
+  /** MinCovDet consistency-correction rule used for the skipped Spearman. */
+  mcd_correction?: 'sklearn<=1.7' | 'sklearn>=1.8';
+  /** "python-reference" or "typescript". */
+  verifier?: string;
+  /** Library versions of the verifier that wrote the file (excluded from golden comparisons). */
+  versions?: Record<string, string>;
   [extra: string]: unknown;
 }

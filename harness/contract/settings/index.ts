@@ -1,0 +1,4 @@
+// Registry of settings. Each setting lives in its own file and registers itself; add one import line per setting.
+import './locked-no4k.ts';
+
+export { getSetting, listSettings, defineSetting } from './registry.ts';

@@ -1,0 +1,33 @@
+// The skipped Spearman correlation as pingouin defines its "skipped" correlation: outliers by the MCD
+// projection rule (harness/stats/skipped-outliers.ts), then Spearman on the remaining points.
+import { skippedOutliers } from '../stats/skipped-outliers.ts';
+import type { McdCorrection } from './core.ts';
+import { spearman, type Correlation } from '../stats/spearman.ts';
+
+export interface SkippedSpearman extends Correlation {
+  /** true = outlier; undefined when the MCD fit is impossible (the statistic is then NaN). */
+  outliers: boolean[] | undefined;
+}
+
+export function skippedSpearman(x: readonly number[], y: readonly number[], correction: McdCorrection): SkippedSpearman {
+  let outliers: boolean[];
+  try {
+    outliers = skippedOutliers([...x], [...y], { correction });
+  } catch (err) {
+    // sklearn's MinCovDet raises on degenerate supports (e.g. zero covariance); the reference then reports the
+    // statistic as undefined, and so do we. Anything that is not such a numerical refusal is a bug: rethrow.
+    if (err instanceof Error && err.name !== 'TypeError' && err.name !== 'ReferenceError' && err.name !== 'RangeError') {
+      return { r: NaN, pValue: NaN, outliers: undefined };
+    }
+    throw err;
+  }
+  const keptX: number[] = [];
+  const keptY: number[] = [];
+  outliers.forEach((o, i) => {
+    if (!o) {
+      keptX.push(x[i]);
+      keptY.push(y[i]);
+    }
+  });
+  return { ...spearman(keptX, keptY), outliers };
+}
