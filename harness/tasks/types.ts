@@ -1,0 +1,74 @@
+// Downstream tasks for the zoo: items are token-id sequences (prompt + gold answer) with the answer positions
+// marked, so that one teacher-forced forward tells whether greedy decoding would produce the answer exactly.
+
+export const TASK_IDS = [
+  'niah_single',
+  'niah_multikey',
+  'niah_multivalue',
+  'kv_retrieval',
+  'variable_tracking',
+  'doc_qa',
+] as const;
+export type TaskId = (typeof TASK_IDS)[number];
+
+/** The part of a LanguageModel that item generation needs (items depend on the tokenizer only). */
+export interface TaskTokenizer {
+  tokenize(text: string): { ids: Int32Array };
+  decode(ids: ArrayLike<number>): string;
+}
+
+/** Half-open range [start, end) of positions in TaskItem.ids that the model must generate itself. */
+export interface AnswerSpan {
+  start: number;
+  end: number;
+}
+
+export interface TaskItem {
+  /** Stable id, e.g. "kv_retrieval/L1024/d0.30/i0". */
+  id: string;
+  task: TaskId;
+  /** Target length in tokens: ids.length === length (prompt, question and answer together). */
+  length: number;
+  /** Relative position (0..1) of the queried fact in the context. */
+  depth: number;
+  index: number;
+  /** The whole teacher-forced sequence, without BOS. */
+  ids: Int32Array;
+  /**
+   * Answer spans, ascending and disjoint. Between two spans lies gold text (a template the model is given,
+   * e.g. the next question of a multi-part answer). The item counts as correct only if every span is generated
+   * exactly by greedy decoding from everything before it.
+   */
+  spans: AnswerSpan[];
+}
+
+/** Difficulty and size of the task set: chosen once for a whole setting, recorded in the lock. */
+export interface TaskConfig {
+  seed: number;
+  tasks: TaskId[];
+  lengths: number[];
+  depths: number[];
+  itemsPerCell: number;
+  /** Digits of the magic numbers of the needle tasks and of variable tracking's value. */
+  numberDigits: number;
+  /** Needles (distinct keys) in niah_multikey, the queried one included. */
+  multikeyNeedles: number;
+  /** Values of the one key in niah_multivalue; all must be retrieved. */
+  multivalueValues: number;
+  /** Hex characters of keys and values in kv_retrieval. */
+  kvChars: number;
+  /** Variables in the queried chain of variable_tracking (value assignment included). */
+  vtChainLength: number;
+  /** Further chains (other variables, other value) mixed in as distractors. */
+  vtDistractorChains: number;
+  /** Fewest context tokens before the figure that a doc_qa question quotes. */
+  qaMinPrefixTokens: number;
+}
+
+/** Result of one item under one model. */
+export interface ItemResult {
+  correct: boolean;
+  /** Answer tokens that are the arg-max given the gold prefix. */
+  tokensCorrect: number;
+  tokensTotal: number;
+}
