@@ -37,7 +37,8 @@ export function corrcoef(a: readonly number[], b: readonly number[]): number {
     sab += da * db;
   }
   const f = 1 / (n - 1);
-  const c = (sab * f) / Math.sqrt(saa * f) / Math.sqrt(sbb * f);
+  // numpy divides c[1, 0] by the second standard deviation first, then by the first.
+  const c = (sab * f) / Math.sqrt(sbb * f) / Math.sqrt(saa * f);
   return Math.min(Math.max(c, -1), 1);
 }
 
