@@ -95,3 +95,35 @@ export const STANDIN_HAYSTACK: HaystackDocument[] = [
       'with the recommendations and outlined planned actions.',
   },
 ];
+
+/** An Engine whose models are InductionModels with a character tokenizer; model dir "standin/<window>". */
+export function standinEngine(): import('../../engine/types.ts').Engine {
+  return {
+    id: 'standin',
+    version: '1',
+    async load(ref) {
+      const w = ref.dir.split('/').pop()!;
+      const window = w === 'inf' ? Infinity : Number(w);
+      const m = new InductionModel(window);
+      const lm: import('../../engine/types.ts').LanguageModel = {
+        ref,
+        engine: 'standin',
+        device: 'cpu',
+        maxPositions: 1 << 20,
+        bosTokenId: null,
+        eosTokenId: null,
+        fingerprint: `standin-window-${w}`,
+        tokenize(text) {
+          const ids = charTokenizer.tokenize(text).ids;
+          return { ids, byteStart: Int32Array.from(ids, (_, i) => i), byteEnd: Int32Array.from(ids, (_, i) => i + 1) };
+        },
+        decode: charTokenizer.decode,
+        forward: (ids, scoreFrom) => m.forward(ids, scoreFrom),
+        runPlan: () => Promise.reject(new Error('not used')),
+        generateGreedy: (ids, n) => m.generateGreedy(ids, n),
+        dispose: async () => {},
+      };
+      return lm;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+// The locked downstream files: the target ({model: {"overall", ...}}), a breakdown beside it (per task, length
+// and depth, and every item's result), and a lock recording the sha256 of both and of the generator's inputs.
+// checkLockedFiles finds any edit made without re-running the generator.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { summarize, type ItemKey, type ModelSummary } from './aggregate.ts';
+import { canonicalJson, sha256 } from './hashing.ts';
+import type { RunInputs, RunResult } from './runner.ts';
+import { TASK_IDS, type TaskId } from './types.ts';
+
+export const RELOCK_COMMAND = 'npx longproxy downstream --setting zoo';
+
+export interface LockPaths {
+  downstream: string;
+  breakdown: string;
+  lock: string;
+}
+
+/** results/downstream/zoo_downstream.json -> its .breakdown.json and .lock.json beside it. */
+export function lockPaths(downstreamPath: string): LockPaths {
+  const stem = downstreamPath.replace(/\.json$/, '');
+  return { downstream: downstreamPath, breakdown: `${stem}.breakdown.json`, lock: `${stem}.lock.json` };
+}
+
+export interface BreakdownFile {
+  description: string;
+  relock_command: string;
+  inputs: RunInputs;
+  inputs_sha256: string;
+  /** Item ids in grid order: "<task>/L<length>/d<depth>/i<index>". */
+  items: string[];
+  models: Record<string, ModelSummary & { correct: string }>;
+}
+
+export interface LockFile {
+  relock_command: string;
+  inputs_sha256: string;
+  downstream_sha256: string;
+  breakdown_sha256: string;
+}
+
+export function inputsSha256(inputs: RunInputs): string {
+  return sha256(canonicalJson(inputs));
+}
+
+export function parseItemId(id: string): ItemKey {
+  const m = /^([a-z_]+)\/L(\d+)\/d(\d+(?:\.\d+)?)\/i\d+$/.exec(id);
+  if (!m || !(TASK_IDS as readonly string[]).includes(m[1])) throw new Error(`not an item id: ${JSON.stringify(id)}`);
+  return { id, task: m[1] as TaskId, length: Number(m[2]), depth: Number(m[3]) };
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function buildLockedFiles(result: RunResult): { downstream: string; breakdown: string; lock: string } {
+  const inputsHash = inputsSha256(result.inputs);
+  const downstream: Record<string, unknown> = {};
+  const breakdown: BreakdownFile = {
+    description:
+      'Zoo downstream breakdown: per model, accuracy per task (lengths above the shortest), per length, per ' +
+      'task x length x depth cell, and each item\'s exact-match result ("1" correct) in the order of "items".',
+    relock_command: RELOCK_COMMAND,
+    inputs: result.inputs,
+    inputs_sha256: inputsHash,
+    items: result.items.map((i) => i.id),
+    models: {},
+  };
+  for (const m of result.models) {
+    const s = summarize(result.items, m.correct);
+    downstream[m.id] = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };
+    breakdown.models[m.id] = { ...s, correct: m.correct.map((c) => (c ? '1' : '0')).join('') };
+  }
+  const downstreamText = json(downstream);
+  const breakdownText = json(breakdown);
+  const lock: LockFile = {
+    relock_command: RELOCK_COMMAND,
+    inputs_sha256: inputsHash,
+    downstream_sha256: sha256(downstreamText),
+    breakdown_sha256: sha256(breakdownText),
+  };
+  return { downstream: downstreamText, breakdown: breakdownText, lock: json(lock) };
+}
+
+/** Writes all three files through temporary names, renaming only once all are written. */
+export function writeLockedFiles(paths: LockPaths, files: { downstream: string; breakdown: string; lock: string }): void {
+  const tmp = (p: string): string => `${p}.tmp-${process.pid}`;
+  const order: (keyof LockPaths)[] = ['breakdown', 'downstream', 'lock'];
+  for (const k of order) writeFileSync(tmp(paths[k]), files[k]);
+  for (const k of order) renameSync(tmp(paths[k]), paths[k]);
+}
+
+/** Every way the locked files disagree with each other or with their recorded hashes (empty = consistent). */
+export function checkLockedFiles(paths: LockPaths): string[] {
+  const problems: string[] = [];
+  const read = (p: string): { text: string; value: any } | null => {
+    if (!existsSync(p)) {
+      problems.push(`${p} is missing; run \`${RELOCK_COMMAND}\``);
+      return null;
+    }
+    const text = readFileSync(p, 'utf8');
+    try {
+      return { text, value: JSON.parse(text) };
+    } catch {
+      problems.push(`${p} is not valid JSON; run \`${RELOCK_COMMAND}\``);
+      return null;
+    }
+  };
+  const ds = read(paths.downstream);
+  const bd = read(paths.breakdown);
+  const lk = read(paths.lock);
+  if (!ds || !bd || !lk) return problems;
+  const lock = lk.value as LockFile;
+  const breakdown = bd.value as BreakdownFile;
+  if (sha256(ds.text) !== lock.downstream_sha256) problems.push(`${paths.downstream}: sha256 differs from the lock's downstream_sha256 (edited by hand?)`);
+  if (sha256(bd.text) !== lock.breakdown_sha256) problems.push(`${paths.breakdown}: sha256 differs from the lock's breakdown_sha256 (edited by hand?)`);
+  const inputsHash = inputsSha256(breakdown.inputs);
+  if (inputsHash !== lock.inputs_sha256 || inputsHash !== breakdown.inputs_sha256) {
+    problems.push(`${paths.breakdown}: its "inputs" do not hash to the recorded inputs_sha256`);
+  }
+  let items: ItemKey[] = [];
+  try {
+    items = breakdown.items.map(parseItemId);
+  } catch (err) {
+    problems.push(`${paths.breakdown}: field "items": ${(err as Error).message}`);
+  }
+  const dsModels = Object.keys(ds.value);
+  const bdModels = Object.keys(breakdown.models ?? {});
+  const recorded = breakdown.inputs.models.map((m) => m.id);
+  if (canonicalJson(dsModels) !== canonicalJson(recorded) || canonicalJson(bdModels) !== canonicalJson(recorded)) {
+    problems.push(`model lists differ: downstream ${JSON.stringify(dsModels)}, breakdown ${JSON.stringify(bdModels)}, inputs ${JSON.stringify(recorded)}`);
+  }
+  for (const id of bdModels) {
+    const m = breakdown.models[id];
+    if (typeof m.correct !== 'string' || m.correct.length !== items.length || /[^01]/.test(m.correct)) {
+      problems.push(`${paths.breakdown}: model ${id} field "correct" must hold one 0/1 per item`);
+      continue;
+    }
+    const s = summarize(items, Array.from(m.correct, (c) => c === '1'));
+    const { correct: _flags, ...stored } = m;
+    if (canonicalJson(s) !== canonicalJson(stored)) problems.push(`${paths.breakdown}: model ${id} summaries do not follow from its item results`);
+    const d = ds.value[id];
+    const want = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };
+    if (canonicalJson(d) !== canonicalJson(want)) problems.push(`${paths.downstream}: model ${id} does not match its breakdown`);
+  }
+  return problems;
+}
+
+/** Which recorded inputs differ from the current ones (by top-level part, and by model). */
+export function diffInputs(recorded: RunInputs, current: RunInputs): string[] {
+  const out: string[] = [];
+  for (const key of ['config', 'haystack', 'code_sha256', 'engine'] as const) {
+    if (canonicalJson(recorded[key]) !== canonicalJson(current[key])) out.push(key);
+  }
+  const rec = new Map(recorded.models.map((m) => [m.id, m.fingerprint]));
+  const cur = new Map(current.models.map((m) => [m.id, m.fingerprint]));
+  for (const [id, fp] of cur) if (rec.get(id) !== fp) out.push(rec.has(id) ? `model ${id} (fingerprint)` : `model ${id} (new)`);
+  for (const id of rec.keys()) if (!cur.has(id)) out.push(`model ${id} (removed)`);
+  if (canonicalJson(recorded.models.map((m) => m.id)) !== canonicalJson(current.models.map((m) => m.id)) && out.length === 0) {
+    out.push('model order');
+  }
+  return out;
+}

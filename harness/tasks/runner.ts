@@ -1,0 +1,104 @@
+// Runs the task grid on a list of models through an engine: items are generated once per tokenizer, each item
+// is one teacher-forced forward, and the per-item results are kept in grid order for the breakdown and the lock.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Engine, LanguageModel, ModelRef } from '../engine/types.ts';
+import { loadHaystack, tokenizeDocuments } from './haystack.ts';
+import { REPO_ROOT, sha256, tasksCodeSha256 } from './hashing.ts';
+import { generateItems } from './items.ts';
+import type { Progress } from './progress.ts';
+import { scoreItem } from './score.ts';
+import type { TaskConfig, TaskId, TaskItem } from './types.ts';
+
+export interface RunInputs {
+  config: TaskConfig;
+  haystack: { path: string; sha256: string };
+  code_sha256: string;
+  engine: { id: string; version: string };
+  models: { id: string; fingerprint: string }[];
+}
+
+export interface ModelRun {
+  id: string;
+  fingerprint: string;
+  /** One flag per item, in the order of RunResult.items. */
+  correct: boolean[];
+}
+
+export interface RunResult {
+  inputs: RunInputs;
+  items: Pick<TaskItem, 'id' | 'task' | 'length' | 'depth'>[];
+  models: ModelRun[];
+  tokensProcessed: number;
+  wallSeconds: number;
+}
+
+export interface RunOptions {
+  config: TaskConfig;
+  /** Repository-relative path of the haystack file. */
+  haystackPath: string;
+  models: readonly ModelRef[];
+  engine: Engine;
+  /** Restrict the grid (a subset re-run); the recorded inputs still describe the whole config. */
+  filter?: (task: TaskId, length: number, depth: number, index: number) => boolean;
+  progress?: (totalItems: number) => Progress;
+}
+
+/** What decides the items a tokenizer gets: its tokenizer.json, or the whole model when there is none. */
+function tokenizerKey(model: LanguageModel, dir: string): string {
+  const file = path.join(dir, 'tokenizer.json');
+  return existsSync(file) ? `tokenizer:${sha256(readFileSync(file))}` : `model:${model.fingerprint}`;
+}
+
+export async function runDownstream(options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const haystackFile = path.resolve(REPO_ROOT, options.haystackPath);
+  const haystack = loadHaystack(haystackFile);
+  const itemsByTokenizer = new Map<string, TaskItem[]>();
+  const models: ModelRun[] = [];
+  let reference: TaskItem[] | undefined;
+  let progress: Progress | undefined;
+  let tokensProcessed = 0;
+  for (const ref of options.models) {
+    const dir = path.resolve(REPO_ROOT, ref.dir);
+    const model = await options.engine.load({ id: ref.id, dir });
+    try {
+      const key = tokenizerKey(model, dir);
+      let items = itemsByTokenizer.get(key);
+      if (!items) {
+        const docs = tokenizeDocuments(haystack.documents, model);
+        items = generateItems(options.config, model, docs, options.filter);
+        itemsByTokenizer.set(key, items);
+      }
+      reference ??= items;
+      if (items.length !== reference.length || items.some((it, i) => it.id !== reference![i].id)) {
+        throw new Error(`${ref.id}: its item grid differs from the first model's`);
+      }
+      progress ??= options.progress?.(options.models.length * items.length);
+      const correct: boolean[] = [];
+      for (const item of items) {
+        correct.push((await scoreItem(model, item)).correct);
+        tokensProcessed += item.ids.length;
+        progress?.tick(1, item.ids.length);
+      }
+      models.push({ id: ref.id, fingerprint: model.fingerprint, correct });
+    } finally {
+      await model.dispose();
+    }
+  }
+  progress?.done();
+  if (!reference) throw new Error('runDownstream: no models');
+  return {
+    inputs: {
+      config: options.config,
+      haystack: { path: options.haystackPath, sha256: haystack.sha256 },
+      code_sha256: tasksCodeSha256(),
+      engine: { id: options.engine.id, version: options.engine.version },
+      models: models.map((m) => ({ id: m.id, fingerprint: m.fingerprint })),
+    },
+    items: reference.map(({ id, task, length, depth }) => ({ id, task, length, depth })),
+    models,
+    tokensProcessed,
+    wallSeconds: (Date.now() - started) / 1000,
+  };
+}
