@@ -66,6 +66,26 @@ def batches(plan: list[Forward], add_bos: bool, batch_tokens: int) -> list[list[
 
 
 @torch.no_grad()
+def shared_prefix_sources(plan: list[Forward]) -> dict[int, int]:
+    """Forwards whose statistics another forward already yields: causal attention makes the hidden states of an
+    input prefix independent of what follows, so a forward reading ids[s:e] and scoring [p, e) is answered by a
+    long forward reading ids[s:e'] (e' >= e) that scores from at most p. LongPPL's first short window [0, 5120) is
+    such a prefix of the long pass. Only a long forward that no other long forward overlaps serves as a source.
+    Returns {index of derived forward: index of its source}."""
+    longs = [i for i, f in enumerate(plan) if f.field == LONG]
+    out = {}
+    for i, f in enumerate(plan):
+        if f.field == LONG:
+            continue
+        for j in longs:
+            g = plan[j]
+            alone = all(k == j or plan[k].end <= f.score_from or plan[k].score_from >= f.end for k in longs)
+            if g.start == f.start and g.end >= f.end and g.score_from <= f.score_from and alone:
+                out[i] = j
+                break
+    return out
+
+
 def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head, ids: torch.Tensor,
              plan: list[Forward], add_bos: bool, bos_id: int | None, device: torch.device,
              batch_tokens: int = 20480, chunk: int = 4096, on_progress: Callable[[int], None] | None = None):
@@ -77,7 +97,8 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
     entropy = torch.full((n,), math.nan, dtype=torch.float32)
     top1 = torch.zeros(n, dtype=torch.uint8)
     tokens = 0
-    todo = batches(plan, add_bos, batch_tokens)
+    derived = shared_prefix_sources(plan)
+    todo = batches([f for i, f in enumerate(plan) if i not in derived], add_bos, batch_tokens)
     while todo:
         group = todo.pop(0)
         x = torch.stack([input_of(ids, f, add_bos, bos_id) for f in group]).to(device)
@@ -120,4 +141,7 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
             tokens += f.end - f.start + off
         if on_progress:
             on_progress(tokens)
+    for i, j in derived.items():
+        f = plan[i]
+        logprob[f.field][f.score_from:f.end] = logprob[LONG][f.score_from:f.end]
     return {"logprob": logprob, "entropy": entropy, "top1": top1, "tokensProcessed": tokens}

@@ -103,6 +103,21 @@ class PlanExecution(unittest.TestCase):
             self.assertTrue(torch.equal(a["top1"], b["top1"]))
             self.assertEqual(a["tokensProcessed"], b["tokensProcessed"])
 
+    def test_a_window_that_is_a_prefix_of_the_long_pass_is_not_run_again(self):
+        from plan import shared_prefix_sources
+        plan = plan_4096_like(100, 32, 8)
+        self.assertEqual(shared_prefix_sources(plan), {1: 0})  # window [0, 40) is a prefix of the long pass
+        out = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, False, 1, torch.device("cpu"))
+        # computed directly, the window gives the same numbers
+        h = self.m.forward_hidden(self.ids[0:40].view(1, -1))[0]
+        ref = torch.log_softmax(h[31:39] @ self.m.head.weight.T + self.m.head.bias, -1)
+        ref = ref.gather(1, self.ids[32:40].view(-1, 1)).squeeze(1)
+        self.assertLess((out["logprob"]["32/8"][32:40] - ref).abs().max().item(), 1e-5)
+        self.assertEqual(out["tokensProcessed"], 100 + sum(f.end - f.start for f in plan[2:]))
+        # a second long forward overlapping the window disqualifies the source
+        plan2 = plan + [Forward(20, 60, 30, "long")]
+        self.assertEqual(shared_prefix_sources(plan2), {})
+
     def test_scored_positions_and_values_match_a_direct_full_softmax(self):
         plan = plan_4096_like(100, 32, 8)
         out = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, False, 1, torch.device("cpu"))
@@ -122,7 +137,7 @@ class PlanExecution(unittest.TestCase):
         self.assertAlmostEqual(short[50].item(), ref2.item(), places=4)
         # windows differ from the long context once the long context is longer
         self.assertGreater((short[40:] - long[40:]).abs().max().item(), 1e-3)
-        self.assertEqual(out["tokensProcessed"], 100 + sum(f.end - f.start for f in plan[1:]))
+        self.assertEqual(out["tokensProcessed"], 100 + sum(f.end - f.start for f in plan[2:]))
 
     def test_forward_oom_splits_the_batch_then_reports(self):
         calls = []
