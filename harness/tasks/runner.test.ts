@@ -108,3 +108,12 @@ describe('runner and locked files', async () => {
     }
   });
 });
+
+describe('current inputs', () => {
+  it('equal the inputs a run records', async () => {
+    const { currentInputs } = await import('./inputs.ts');
+    const cur = await currentInputs({ config: CONFIG, haystackPath, models: options.models, engine: options.engine });
+    const full = await runDownstream({ ...options, models: options.models, filter: (t, l, d) => t === 'doc_qa' && l === 500 && d === 0.2 });
+    expect(diffInputs(full.inputs, cur)).toEqual([]);
+  });
+});

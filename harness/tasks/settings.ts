@@ -1,0 +1,44 @@
+// Which task set and haystack a setting's downstream run uses, and how its engine is obtained.
+import type { Engine } from '../engine/types.ts';
+import { UserError } from '../errors.ts';
+import { ZOO_HAYSTACK_PATH, ZOO_TASK_CONFIG } from './config.ts';
+import type { TaskConfig } from './types.ts';
+
+export interface DownstreamSpec {
+  config: TaskConfig;
+  haystackPath: string;
+}
+
+const SPECS: Record<string, DownstreamSpec> = {
+  zoo: { config: ZOO_TASK_CONFIG, haystackPath: ZOO_HAYSTACK_PATH },
+};
+
+export function downstreamSpec(settingId: string): DownstreamSpec {
+  const spec = SPECS[settingId];
+  if (!spec) {
+    throw new UserError(
+      `--setting ${settingId}: no downstream tasks are defined for this setting (its downstream file comes from ` +
+        `elsewhere); downstream tasks exist for: ${Object.keys(SPECS).join(', ')}`,
+    );
+  }
+  return spec;
+}
+
+/** The engine a setting names. Imported lazily: loading onnxruntime costs time that --help should not. */
+export async function loadEngine(id: string): Promise<Engine> {
+  if (id !== 'onnx') throw new UserError(`engine "${id}": the downstream tasks run on the onnx engine only; use --engine onnx`);
+  const modulePath = '../engine/onnx.ts';
+  const mod = (await import(modulePath)) as Record<string, unknown>;
+  for (const value of Object.values(mod)) {
+    if (value && typeof value === 'object' && (value as Engine).id === 'onnx' && typeof (value as Engine).load === 'function') {
+      return value as Engine;
+    }
+  }
+  for (const [name, value] of Object.entries(mod)) {
+    if (typeof value === 'function' && /^(create|make|new)?onnx ?engine$/i.test(name)) {
+      const engine = (value as () => Engine | Promise<Engine>)();
+      return await engine;
+    }
+  }
+  throw new Error('harness/engine/onnx.ts exports no Engine with id "onnx"');
+}
