@@ -1,0 +1,54 @@
+// Byte-stable text of the files a scoring run writes: the submission (official row format) and the claim bundle.
+import { createHash } from 'node:crypto';
+import type { VerifyResult } from '../contract/types.ts';
+import type { CodeRevision } from './revision.ts';
+import type { HeldOutResult, Hyperparameters } from './types.ts';
+
+/** Scores are written with 12 significant digits: enough for any ranking, and free of last-bit differences
+ *  between machines. The rounded value is the score everywhere (held-out protocol, verifier, reports). */
+export function roundScore(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(12)) : x;
+}
+
+/** Official submission: a JSON list of {"model": id, <metricKey>: score} in the setting's model order. */
+export function submissionText(scores: Record<string, number>, models: readonly string[], metricKey: string): string {
+  const rows = models.map((model) => {
+    const s = scores[model];
+    if (!Number.isFinite(s)) throw new Error(`submission: score of ${model} is ${s}; the verifier rejects non-finite scores`);
+    return { model, [metricKey]: s };
+  });
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}
+
+export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+
+export interface ClaimBundle {
+  setting: string;
+  metric: string;
+  description: string;
+  direction: string;
+  /** What the submitted score is: the raw metric value, or its negation so that higher ranks better. */
+  scoreMeaning: string;
+  code: CodeRevision;
+  submission: { path: string; sha256: string };
+  hyperparameters: Hyperparameters;
+  hyperparameterRule: string;
+  seeds: { heldOutSplits: number; verifierBootstrap: number };
+  heldOut: HeldOutResult;
+  floor: number | null;
+  compute: {
+    engine: string;
+    device: string;
+    tokensProcessed: number;
+    /** Wall-clock of the model forwards that produced the statistics (from the cache). */
+    statsWallSeconds: number;
+    /** Wall-clock of this scoring run (metric over the grid, held-out protocol, verification). */
+    scoringWallSeconds: number;
+    models: Array<{ model: string; tokensProcessed: number; wallSeconds: number; engine: string; device: string }>;
+  };
+  verify: { path: string; result: VerifyResult };
+}
+
+export function claimText(claim: ClaimBundle): string {
+  return `${JSON.stringify(claim, null, 2)}\n`;
+}

@@ -1,0 +1,127 @@
+// One scoring run of a metric on a setting: grid scores from token statistics, held-out protocol, submission,
+// TypeScript verification, floor lookup (or recording, when asked), claim bundle. The only place where metric
+// scores meet downstream scores, and it never hands the latter to metric code.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Setting } from '../contract/types.ts';
+import type { ModelCorpusStats } from '../tokenstats/types.ts';
+import { DEFAULT_N_BOOT, DEFAULT_SEED, verifySubmission, writeFileAtomic } from '../verify/index.ts';
+import { claimText, roundScore, sha256, submissionText, type ClaimBundle } from './artifacts.ts';
+import { getFloor, recordFloor, type FloorEntry } from './floors.ts';
+import { DEFAULT_HELD_OUT, runHeldOut, type Candidate, type HeldOutOptions } from './heldout.ts';
+import type { Metric } from './metric.ts';
+import { codeRevision, revisionLabel } from './revision.ts';
+import type { ScoringRecord } from './types.ts';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const artifactPaths = (setting: string, metric: string) => ({
+  submission: `results/submissions/${setting}/${metric}.json`,
+  verify: `results/verify/${setting}/${metric}.json`,
+  claim: `results/claims/${setting}/${metric}.json`,
+});
+
+export interface ScoreOptions {
+  heldOut?: HeldOutOptions;
+  nBoot?: number;
+  bootSeed?: number;
+  /** Record the floor from this run's measured held-out mean. */
+  updateFloor?: boolean;
+  /** Repository root the artifact paths are relative to. */
+  root?: string;
+  floorsPath?: string;
+}
+
+/** Oriented scores of every grid point, rounded as submissions write them. */
+export function gridCandidates(metric: Metric<any>, stats: readonly ModelCorpusStats[]): Candidate[] {
+  return metric.gridPoints().map((hp) => ({
+    hyperparameters: hp,
+    scores: Object.fromEntries(stats.map((s) => [s.model, roundScore(metric.score(s, hp))])),
+  }));
+}
+
+export async function scoreMetric(
+  metric: Metric<any>,
+  setting: Setting,
+  stats: readonly ModelCorpusStats[],
+  downstream: { path: string; values: Record<string, number> },
+  opts: ScoreOptions = {},
+): Promise<ScoringRecord> {
+  const t0 = performance.now();
+  const root = opts.root ?? REPO_ROOT;
+  const abs = (p: string) => path.join(root, p);
+  const missing = setting.models.filter((m) => !stats.some((s) => s.model === m));
+  if (missing.length) throw new Error(`${setting.id}: no token statistics for ${missing.join(', ')}`);
+  const byModel = setting.models.map((m) => stats.find((s) => s.model === m)!);
+
+  const heldOutOpts = opts.heldOut ?? DEFAULT_HELD_OUT;
+  const { heldOut, final } = runHeldOut(setting.models, downstream.values, gridCandidates(metric, byModel), heldOutOpts);
+
+  const paths = artifactPaths(setting.id, metric.id);
+  const text = submissionText(final.scores, setting.models, setting.metricKey);
+  writeFileAtomic(abs(paths.submission), text);
+  const nBoot = opts.nBoot ?? DEFAULT_N_BOOT;
+  const bootSeed = opts.bootSeed ?? DEFAULT_SEED;
+  const verify = await verifySubmission({
+    submissionPath: abs(paths.submission),
+    downstreamPath: abs(downstream.path),
+    metricKey: setting.metricKey,
+    nBoot,
+    seed: bootSeed,
+    expectedModels: setting.models,
+    outPath: abs(paths.verify),
+  });
+
+  const rev = codeRevision(root);
+  const floorsPath = opts.floorsPath ?? abs('results/floors.json');
+  let floor: FloorEntry | undefined = getFloor(setting.id, metric.id, floorsPath);
+  if (opts.updateFloor) floor = recordFloor(setting.id, metric.id, heldOut, revisionLabel(rev), floorsPath);
+
+  const engines = [...new Set(byModel.map((s) => s.cost.engine))].join('+');
+  const devices = [...new Set(byModel.map((s) => s.cost.device))].join('+');
+  const tokensProcessed = byModel.reduce((a, s) => a + s.cost.tokensProcessed, 0);
+  const statsWall = byModel.reduce((a, s) => a + s.cost.wallSeconds, 0);
+  const record: ScoringRecord = {
+    setting: setting.id,
+    metric: metric.id,
+    description: metric.description,
+    hyperparameters: final.hyperparameters,
+    scores: final.scores,
+    downstream: Object.fromEntries(setting.models.map((m) => [m, downstream.values[m]])),
+    verify,
+    heldOut,
+    floor: floor?.floor ?? null,
+    cost: { engine: engines, device: devices, tokensProcessed, wallSeconds: statsWall },
+    paths,
+    codeRevision: revisionLabel(rev),
+  };
+  const claim: ClaimBundle = {
+    setting: setting.id,
+    metric: metric.id,
+    description: metric.description,
+    direction: metric.direction,
+    scoreMeaning:
+      metric.direction === 'higher-is-better'
+        ? 'the raw metric value (higher ranks better)'
+        : 'the raw metric value negated, so that higher ranks better',
+    code: rev,
+    submission: { path: paths.submission, sha256: sha256(text) },
+    hyperparameters: final.hyperparameters,
+    hyperparameterRule:
+      'grid point with the highest Spearman against downstream on all models of the setting (ties: earliest grid point); the held-out protocol applies the same rule to train models only',
+    seeds: { heldOutSplits: heldOut.seed, verifierBootstrap: bootSeed },
+    heldOut,
+    floor: record.floor,
+    compute: {
+      engine: engines,
+      device: devices,
+      tokensProcessed,
+      statsWallSeconds: statsWall,
+      scoringWallSeconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
+      models: byModel.map((s) => ({ model: s.model, ...s.cost })),
+    },
+    verify: { path: paths.verify, result: verify },
+  };
+  writeFileAtomic(abs(paths.claim), claimText(claim));
+  return record;
+}
