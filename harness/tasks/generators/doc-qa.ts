@@ -37,6 +37,8 @@ export function findFactSentences(ctx: GenContext, minPrefix: number): FactSente
       let end = start + 1;
       while (end < ids.length && /^[\d.,]+$/.test(ctx.piece(ids[end]))) end++;
       while (end > start + 1 && /^[.,]+$/.test(ctx.piece(ids[end - 1]))) end--;
+      // "110th", "10-year": a number glued to a word is not a figure of its own.
+      if (end < ids.length && /^[A-Za-z-]/.test(ctx.piece(ids[end]))) return;
       const figure = ctx.tokenizer.decode(ids.subarray(start, end)).trim().replace(/^\$/, '');
       if (!/\d/.test(figure) || /^(1[89]|20)\d\d$/.test(figure)) return;
       out.push({ ref: { doc: d, sentence: s }, prefixLength: start, answerLength: end - start });
