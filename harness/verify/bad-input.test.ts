@@ -2,11 +2,12 @@
 // problem, and no output file. The Python side runs in one batched interpreter.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../cli/main.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
-import { pythonUnavailableReason, runReferenceBatch, type ReferenceRun } from './python-reference.ts';
+import { pythonUnavailableReason, runReferenceBatch, REPO_ROOT, type ReferenceRun } from './python-reference.ts';
 
 interface BadCase {
   name: string;
@@ -116,6 +117,16 @@ describe('longproxy verify refuses bad input', () => {
     expect(code).toBe(1);
     expect(existsSync(f.outTs) && (await import('node:fs')).readFileSync(f.outTs, 'utf8')).toBe('{"kept": true}\n');
     rmSync(f.outTs);
+  });
+
+  it('exits 1 from the real CLI process, message on stderr', () => {
+    const i = CASES.findIndex((c) => c.name === 'missing model');
+    const f = filesOf(CASES[i], i);
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin', 'longproxy.js'), 'verify', ...argv(CASES[i], i, f.outTs)], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(f.submission);
+    expect(r.stderr).toMatch(/missing models/);
+    expect(existsSync(f.outTs)).toBe(false);
   });
 });
 
