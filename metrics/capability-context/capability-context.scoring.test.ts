@@ -1,0 +1,4 @@
+import { defineScoringSuites } from '../../harness/scoring/suite.ts';
+import combo from './capability-context.ts';
+
+defineScoringSuites(combo);

@@ -1,0 +1,4 @@
+import { defineScoringSuites } from '../../harness/scoring/suite.ts';
+import longGain from './long-gain.ts';
+
+defineScoringSuites(longGain);

@@ -1,0 +1,4 @@
+import { defineScoringSuites } from '../../harness/scoring/suite.ts';
+import positionCurve from './position-curve.ts';
+
+defineScoringSuites(positionCurve);
