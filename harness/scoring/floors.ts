@@ -27,7 +27,8 @@ export interface FloorsFile {
 export const floorKey = (setting: string, metric: string) => `${setting}/${metric}`;
 
 export function floorFrom(measured: number, margin = FLOOR_MARGIN): number {
-  return Math.floor((measured - margin) * 1e4) / 1e4;
+  // toFixed(6) first: (-0.1 - 0.05) * 1e4 is -1500.0000000000002, which must not floor to -1501.
+  return Math.floor(Number(((measured - margin) * 1e4).toFixed(6))) / 1e4;
 }
 
 export function readFloors(file = FLOORS_PATH): FloorsFile {
