@@ -1,6 +1,7 @@
-// Per-model summaries from per-item results. The overall score is the zoo's "no4k": the mean over tasks of the
-// accuracy at every length except the shortest (each task x length cell holds the same number of items, so this
-// is also the fraction of correct items among those cells).
+// Per-model summaries from per-item scores. An item's score is the fraction of its answer spans reproduced
+// exactly (1 or 0 for one-span items; RULER scores multi-value and variable tracking the same way, by the share
+// of references found). The overall score is the zoo's "no4k": the mean over tasks of the mean item score at
+// every length except the shortest (cells are equal in size, so this is the mean over those items).
 import type { TaskId } from './types.ts';
 
 export interface ItemKey {
@@ -28,22 +29,23 @@ export function depthKey(depth: number): string {
   return depth.toFixed(2);
 }
 
-export function summarize(items: readonly ItemKey[], correct: ArrayLike<boolean | number>): ModelSummary {
-  if (correct.length !== items.length) throw new Error('summarize: one result per item is needed');
+export function summarize(items: readonly ItemKey[], scores: ArrayLike<number>): ModelSummary {
+  if (scores.length !== items.length) throw new Error('summarize: one result per item is needed');
   if (items.length === 0) throw new Error('summarize: no items');
   const shortest = Math.min(...items.map((i) => i.length));
   const counters = new Map<string, { n: number; k: number }>();
-  const add = (key: string, ok: boolean): void => {
+  const add = (key: string, score: number): void => {
     let c = counters.get(key);
     if (!c) counters.set(key, (c = { n: 0, k: 0 }));
     c.n++;
-    if (ok) c.k++;
+    c.k += score;
   };
   const tasks: string[] = [];
   const lengths: number[] = [];
   const depths: number[] = [];
   items.forEach((item, i) => {
-    const ok = Boolean(correct[i]);
+    const ok = scores[i];
+    if (!(ok >= 0 && ok <= 1)) throw new Error(`summarize: item ${item.id} has score ${ok}, outside [0, 1]`);
     if (!tasks.includes(item.task)) tasks.push(item.task);
     if (!lengths.includes(item.length)) lengths.push(item.length);
     if (!depths.includes(item.depth)) depths.push(item.depth);

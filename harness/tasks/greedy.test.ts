@@ -37,6 +37,7 @@ describe.skipIf(!ready)(
           const tf = await scoreItem(model, item);
           const greedy = await greedyItem(model, item);
           expect(tf.correct, item.id).toBe(greedy.correct);
+          expect(tf.spansCorrect, item.id).toBe(greedy.spansCorrect);
           if (tf.correct) agreeCorrect++;
           // Finer: the first answer token's top-1 flag against the first greedy token.
           const { ids, offset } = modelInput(model, item.ids);

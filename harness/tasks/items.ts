@@ -28,8 +28,8 @@ export function generateItems(
           const rng = new Rng(deriveSeed(config.seed, id));
           const { ids, spans } = gens[task](ctx, rng, length, depth);
           if (ids.length !== length) throw new Error(`${id}: generated ${ids.length} tokens, expected ${length}`);
-          if (spans.length === 0 || spans[spans.length - 1].end !== length) {
-            throw new Error(`${id}: the answer must end the sequence`);
+          if (spans.length === 0 || spans.length > 9 || spans[spans.length - 1].end !== length) {
+            throw new Error(`${id}: 1 to 9 answer spans, the last ending the sequence, are needed`);
           }
           items.push({ id, task, length, depth, index, ids, spans });
         }

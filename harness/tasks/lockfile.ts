@@ -28,7 +28,10 @@ export interface BreakdownFile {
   inputs_sha256: string;
   /** Item ids in grid order: "<task>/L<length>/d<depth>/i<index>". */
   items: string[];
-  models: Record<string, ModelSummary & { correct: string }>;
+  /** Answer spans of each item, one digit per item. */
+  item_spans: string;
+  /** Per model: summaries and, one digit per item, the spans it generated exactly. */
+  models: Record<string, ModelSummary & { spans_correct: string }>;
 }
 
 export interface LockFile {
@@ -58,17 +61,19 @@ export function buildLockedFiles(result: RunResult): { downstream: string; break
   const breakdown: BreakdownFile = {
     description:
       'Zoo downstream breakdown: per model, accuracy per task (lengths above the shortest), per length, per ' +
-      'task x length x depth cell, and each item\'s exact-match result ("1" correct) in the order of "items".',
+      'task x length x depth cell, and per item (in the order of "items") the number of answer spans generated ' +
+      'exactly ("spans_correct") out of "item_spans". An item scores spans_correct / item_spans.',
     relock_command: RELOCK_COMMAND,
     inputs: result.inputs,
     inputs_sha256: inputsHash,
     items: result.items.map((i) => i.id),
+    item_spans: result.items.map((i) => String(i.nSpans)).join(''),
     models: {},
   };
   for (const m of result.models) {
-    const s = summarize(result.items, m.correct);
+    const s = summarize(result.items, m.spansCorrect.map((k, i) => k / result.items[i].nSpans));
     downstream[m.id] = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };
-    breakdown.models[m.id] = { ...s, correct: m.correct.map((c) => (c ? '1' : '0')).join('') };
+    breakdown.models[m.id] = { ...s, spans_correct: m.spansCorrect.join('') };
   }
   const downstreamText = json(downstream);
   const breakdownText = json(breakdown);
@@ -123,6 +128,11 @@ export function checkLockedFiles(paths: LockPaths): string[] {
   } catch (err) {
     problems.push(`${paths.breakdown}: field "items": ${(err as Error).message}`);
   }
+  const nSpans = Array.from(String(breakdown.item_spans ?? ''), Number);
+  if (nSpans.length !== items.length || nSpans.some((n) => !(n >= 1 && n <= 9))) {
+    problems.push(`${paths.breakdown}: field "item_spans" must hold one digit 1-9 per item`);
+    return problems;
+  }
   const dsModels = Object.keys(ds.value);
   const bdModels = Object.keys(breakdown.models ?? {});
   const recorded = breakdown.inputs.models.map((m) => m.id);
@@ -131,12 +141,13 @@ export function checkLockedFiles(paths: LockPaths): string[] {
   }
   for (const id of bdModels) {
     const m = breakdown.models[id];
-    if (typeof m.correct !== 'string' || m.correct.length !== items.length || /[^01]/.test(m.correct)) {
-      problems.push(`${paths.breakdown}: model ${id} field "correct" must hold one 0/1 per item`);
+    const k = Array.from(String(m.spans_correct ?? ''), Number);
+    if (k.length !== items.length || k.some((v, i) => !(v >= 0 && v <= nSpans[i]))) {
+      problems.push(`${paths.breakdown}: model ${id} field "spans_correct" must hold one digit (0..item_spans) per item`);
       continue;
     }
-    const s = summarize(items, Array.from(m.correct, (c) => c === '1'));
-    const { correct: _flags, ...stored } = m;
+    const s = summarize(items, k.map((v, i) => v / nSpans[i]));
+    const { spans_correct: _k, ...stored } = m;
     if (canonicalJson(s) !== canonicalJson(stored)) problems.push(`${paths.breakdown}: model ${id} summaries do not follow from its item results`);
     const d = ds.value[id];
     const want = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };

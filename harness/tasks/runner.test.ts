@@ -41,12 +41,13 @@ const options: RunOptions = {
 describe('summaries', () => {
   it('average over tasks at all lengths but the shortest', () => {
     const items = ['doc_qa/L10/d0.50/i0', 'doc_qa/L20/d0.50/i0', 'kv_retrieval/L10/d0.50/i0', 'kv_retrieval/L20/d0.50/i0'].map(parseItemId);
-    const s = summarize(items, [true, false, true, true]);
+    const s = summarize(items, [1, 0, 1, 1]);
     expect(s.overall).toBe(0.5);
     expect(s.by_task).toEqual({ doc_qa: 0, kv_retrieval: 1 });
     expect(s.by_length).toEqual({ '10': 1, '20': 0.5 });
     expect(s.cells.doc_qa['10']['0.50']).toBe(1);
-    expect(() => summarize(items.slice(1), [true, true, true])).toThrow(/same number of items/);
+    expect(() => summarize(items.slice(1), [1, 1, 1])).toThrow(/same number of items/);
+    expect(summarize(items, [0.5, 0.25, 1, 1]).overall).toBe(0.625);
   });
 });
 
@@ -57,7 +58,7 @@ describe('runner and locked files', async () => {
   writeLockedFiles(paths, files);
 
   it('ranks stand-ins by how far back they see, and the shortest length does not count', () => {
-    const overall = result.models.map((m) => summarize(result.items, m.correct).overall);
+    const overall = result.models.map((m) => summarize(result.items, m.spansCorrect.map((k, i) => k / result.items[i].nSpans)).overall);
     expect(overall[0]).toBe(1);
     expect(overall[0]).toBeGreaterThan(overall[1]);
     expect(overall[1]).toBeGreaterThan(overall[2]);
@@ -79,7 +80,7 @@ describe('runner and locked files', async () => {
     expect(checkLockedFiles(paths).join('\n')).toMatch(/sha256 differs/);
     writeFileSync(paths.downstream, original);
     const bd = JSON.parse(readFileSync(paths.breakdown, 'utf8'));
-    bd.models['standin/w150'].correct = bd.models['standin/w150'].correct.replace(/0/, '1');
+    bd.models['standin/w150'].spans_correct = bd.models['standin/w150'].spans_correct.replace(/0/, '1');
     writeFileSync(paths.breakdown, JSON.stringify(bd, null, 2) + '\n');
     const problems = checkLockedFiles(paths).join('\n');
     expect(problems).toMatch(/breakdown_sha256/);
@@ -103,7 +104,7 @@ describe('runner and locked files', async () => {
       subset.items.forEach((item, i) => {
         const at = bd.items.indexOf(item.id);
         expect(at).toBeGreaterThanOrEqual(0);
-        expect(m.correct[i]).toBe(bd.models[m.id].correct[at] === '1');
+        expect(String(m.spansCorrect[i])).toBe(bd.models[m.id].spans_correct[at]);
       });
     }
   });

@@ -21,13 +21,13 @@ export interface RunInputs {
 export interface ModelRun {
   id: string;
   fingerprint: string;
-  /** One flag per item, in the order of RunResult.items. */
-  correct: boolean[];
+  /** Answer spans generated exactly, per item in the order of RunResult.items. */
+  spansCorrect: number[];
 }
 
 export interface RunResult {
   inputs: RunInputs;
-  items: Pick<TaskItem, 'id' | 'task' | 'length' | 'depth'>[];
+  items: (Pick<TaskItem, 'id' | 'task' | 'length' | 'depth'> & { nSpans: number })[];
   models: ModelRun[];
   tokensProcessed: number;
   wallSeconds: number;
@@ -75,13 +75,13 @@ export async function runDownstream(options: RunOptions): Promise<RunResult> {
         throw new Error(`${ref.id}: its item grid differs from the first model's`);
       }
       progress ??= options.progress?.(options.models.length * items.length);
-      const correct: boolean[] = [];
+      const spansCorrect: number[] = [];
       for (const item of items) {
-        correct.push((await scoreItem(model, item)).correct);
+        spansCorrect.push((await scoreItem(model, item)).spansCorrect);
         tokensProcessed += item.ids.length;
         progress?.tick(1, item.ids.length);
       }
-      models.push({ id: ref.id, fingerprint: model.fingerprint, correct });
+      models.push({ id: ref.id, fingerprint: model.fingerprint, spansCorrect });
     } finally {
       await model.dispose();
     }
@@ -96,7 +96,7 @@ export async function runDownstream(options: RunOptions): Promise<RunResult> {
       engine: { id: options.engine.id, version: options.engine.version },
       models: models.map((m) => ({ id: m.id, fingerprint: m.fingerprint })),
     },
-    items: reference.map(({ id, task, length, depth }) => ({ id, task, length, depth })),
+    items: reference.map(({ id, task, length, depth, spans }) => ({ id, task, length, depth, nSpans: spans.length })),
     models,
     tokensProcessed,
     wallSeconds: (Date.now() - started) / 1000,

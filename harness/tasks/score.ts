@@ -22,25 +22,39 @@ export async function scoreItem(model: ScoringModel, item: TaskItem): Promise<It
   const result = await model.forward(ids, scoreFrom);
   let tokensCorrect = 0;
   let tokensTotal = 0;
+  let spansCorrect = 0;
   for (const span of item.spans) {
+    let all = true;
     for (let p = span.start; p < span.end; p++) {
       tokensTotal++;
       if (result.top1[offset + p - scoreFrom] === 1) tokensCorrect++;
+      else all = false;
     }
+    if (all) spansCorrect++;
   }
-  return { correct: tokensCorrect === tokensTotal, tokensCorrect, tokensTotal };
+  return {
+    correct: spansCorrect === item.spans.length,
+    spansCorrect,
+    spansTotal: item.spans.length,
+    score: spansCorrect / item.spans.length,
+    tokensCorrect,
+    tokensTotal,
+  };
 }
 
 /** The slow reference: greedy decoding of each span from the gold text before it. Used by tests. */
-export async function greedyItem(model: GreedyModel, item: TaskItem): Promise<{ correct: boolean; generated: Int32Array[] }> {
+export async function greedyItem(
+  model: GreedyModel,
+  item: TaskItem,
+): Promise<{ correct: boolean; spansCorrect: number; generated: Int32Array[] }> {
   const { ids, offset } = modelInput(model, item.ids);
   const generated: Int32Array[] = [];
-  let correct = true;
+  let spansCorrect = 0;
   for (const span of item.spans) {
     const want = item.ids.subarray(span.start, span.end);
     const got = await model.generateGreedy(ids.slice(0, offset + span.start), want.length);
     generated.push(got);
-    if (got.length !== want.length || got.some((t, i) => t !== want[i])) correct = false;
+    if (got.length === want.length && got.every((t, i) => t === want[i])) spansCorrect++;
   }
-  return { correct, generated };
+  return { correct: spansCorrect === item.spans.length, spansCorrect, generated };
 }

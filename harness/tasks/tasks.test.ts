@@ -108,6 +108,7 @@ describe('teacher-forced scoring', () => {
       const tf = await scoreItem(model, item);
       const greedy = await greedyItem(model, item);
       expect(tf.correct, item.id).toBe(greedy.correct);
+      expect(tf.spansCorrect, item.id).toBe(greedy.spansCorrect);
       if (tf.correct) correct++;
     }
     expect(correct).toBeGreaterThan(0);
@@ -128,5 +129,7 @@ describe('teacher-forced scoring', () => {
     expect(r.correct).toBe(false);
     expect(r.tokensCorrect).toBeGreaterThanOrEqual(item.spans[0].end - item.spans[0].start);
     expect(r.tokensCorrect).toBeLessThan(r.tokensTotal);
+    expect(r.spansCorrect).toBe(1);
+    expect(r.score).toBe(0.5);
   });
 });

@@ -36,8 +36,8 @@ export interface TaskItem {
   ids: Int32Array;
   /**
    * Answer spans, ascending and disjoint. Between two spans lies gold text (a template the model is given,
-   * e.g. the next question of a multi-part answer). The item counts as correct only if every span is generated
-   * exactly by greedy decoding from everything before it.
+   * e.g. the next question of a multi-part answer). A span counts as correct if greedy decoding from everything
+   * before it generates it exactly; the item's score is the share of correct spans (at most 9 spans).
    */
   spans: AnswerSpan[];
 }
@@ -67,7 +67,13 @@ export interface TaskConfig {
 
 /** Result of one item under one model. */
 export interface ItemResult {
+  /** Every span exact. */
   correct: boolean;
+  /** Spans generated exactly. */
+  spansCorrect: number;
+  spansTotal: number;
+  /** spansCorrect / spansTotal: the item's score. */
+  score: number;
   /** Answer tokens that are the arg-max given the gold prefix. */
   tokensCorrect: number;
   tokensTotal: number;

@@ -48,8 +48,8 @@ describe.skipIf(!zooBuilt)('zoo downstream lock (skipped: fixtures/zoo/models.js
     });
     expect(rerun.items.length).toBe(spec.config.tasks.length * 2);
     for (const m of rerun.models) {
-      const recorded = rerun.items.map((item) => breakdown.models[m.id].correct[breakdown.items.indexOf(item.id)]);
-      expect(m.correct.map((c) => (c ? '1' : '0')), `${m.id}: re-lock with ${RELOCK_COMMAND}`).toEqual(recorded);
+      const recorded = rerun.items.map((item) => breakdown.models[m.id].spans_correct[breakdown.items.indexOf(item.id)]);
+      expect(m.spansCorrect.map(String), `${m.id}: re-lock with ${RELOCK_COMMAND}`).toEqual(recorded);
     }
   });
 });
