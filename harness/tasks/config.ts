@@ -9,7 +9,7 @@ export const ZOO_TASK_CONFIG: TaskConfig = {
   tasks: [...TASK_IDS],
   lengths: [512, 1024, 2048, 4096],
   depths: [0.1, 0.3, 0.5, 0.7, 0.9],
-  itemsPerCell: 2,
+  itemsPerCell: 1,
   numberDigits: 6,
   multikeyNeedles: 4,
   multivalueValues: 3,
