@@ -41,7 +41,7 @@ export interface TorchLoadOptions {
   dtype?: string;
   /** Most tokens per batched forward (default 20480 on GPU, 4096 on CPU). */
   batchTokens?: number;
-  /** Positions per chunk of the output projection (default 4096 on GPU, 1024 on CPU). */
+  /** Positions per chunk of the output projection (default 2048 on GPU, 1024 on CPU). */
   chunk?: number;
   /** Python interpreter (default LONGPROXY_PYTHON, else /usr/bin/python3). */
   python?: string;

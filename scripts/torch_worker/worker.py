@@ -49,7 +49,7 @@ class Worker:
                                        "fix: pass --device cpu or run on a machine with a GPU")
         self.device = torch.device(dev)
         self.batch_tokens = int(req.get("batchTokens") or (20480 if self.device.type == "cuda" else 4096))
-        self.chunk = int(req.get("chunk") or (4096 if self.device.type == "cuda" else 1024))
+        self.chunk = int(req.get("chunk") or (2048 if self.device.type == "cuda" else 1024))
         if req.get("dir", "").startswith("toy:"):
             self.model = load_toy(req["dir"], self.device)
         else:
