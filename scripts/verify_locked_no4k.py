@@ -28,6 +28,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 import warnings
 
 import numpy as np
@@ -269,7 +270,14 @@ def bootstrap(x, y, n_boot, seed):
     rs = np.random.RandomState(seed)
     n = len(x)
     rho_s, rho_k = [], []
-    for _ in range(n_boot):
+    show = sys.stderr.isatty()
+    started = time.monotonic()
+    for b in range(n_boot):
+        if show and (b % 50 == 0 or b == n_boot - 1):
+            secs = time.monotonic() - started
+            rate = b / secs if secs > 0 else 0.0
+            eta = (n_boot - b) / rate if rate > 0 else float("nan")
+            print(f"\rbootstrap {b + 1}/{n_boot}  {rate:.0f} replicates/s  ETA {eta:.1f}s ", end="", file=sys.stderr)
         idx = rs.randint(0, n, n)
         xb, yb = x[idx], y[idx]
         r, _ = spearman(xb, yb)
@@ -278,6 +286,8 @@ def bootstrap(x, y, n_boot, seed):
         k, _, _ = skipped_spearman(xb, yb)
         if not math.isnan(k):
             rho_k.append(k)
+    if show:
+        print(file=sys.stderr)
     return rho_s, rho_k
 
 
