@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.ts';
-import { torchEngine, type TorchModel } from './torch.ts';
+import { TorchOutOfMemoryError, torchEngine, type TorchModel } from './torch.ts';
 import { WorkerDiedError, workerPython } from './torch-worker.ts';
 import type { PlannedForward } from './types.ts';
 
@@ -112,6 +112,24 @@ describe.skipIf(noTorch)('torch engine with the toy model', () => {
     await expect(m.runPlan(randomIds(10, 1), [{ start: 0, end: 11, scoreFrom: 1, field: 'long' }], false))
       .rejects.toThrow(/plan\[0\].*not a valid forward over 10 tokens/);
     expect((await m.forward(randomIds(10, 1), 1)).logprob.length).toBe(9);
+  });
+
+  it('out of GPU memory: batches are split and retried, then a clear error names what to lower', async () => {
+    const ok = await load('toy:7:128');
+    const tight = await load('toy:7:128:oom=48'); // any forward over more than 48 tokens "runs out of memory"
+    const ids = randomIds(100, 4);
+    const windows = plan(100, 32, 8).slice(2); // 40-token windows: batched 12 at a time, each fits alone
+    const a = await tight.runPlan(ids, windows, false);
+    const b = await ok.runPlan(ids, windows, false);
+    for (let i = 0; i < 100; i++) {
+      const [x, y] = [a.logprob['32/8'][i], b.logprob['32/8'][i]];
+      expect(Number.isNaN(x)).toBe(Number.isNaN(y));
+      if (!Number.isNaN(x)) expect(Math.abs(x - y)).toBeLessThan(1e-5); // batch shapes differ: rounding only
+    }
+    expect(a.logprob['32/8'].subarray(40).some(Number.isNaN)).toBe(false);
+    const err = await tight.runPlan(ids, plan(100, 32, 8), false).catch((e) => e);
+    expect(err).toBeInstanceOf(TorchOutOfMemoryError);
+    expect(err.message).toMatch(/forward over 100 tokens even at batch size 1; lower contextLength/);
   });
 
   it('a worker killed mid-corpus is reported with its cause; finished documents stay, a new load resumes', async () => {

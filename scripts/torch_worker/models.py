@@ -88,11 +88,18 @@ class ToyLM(torch.nn.Module):
 
 
 def load_toy(spec: str, device: torch.device) -> Loaded:
-    """spec "toy:SEED[:MAXPOS]"."""
+    """spec "toy:SEED[:MAXPOS[:oom=TOKENS]]"; with oom=TOKENS a forward over more than TOKENS tokens (batch x
+    length) raises the error PyTorch raises when the GPU is out of memory, to test the retries end to end."""
     parts = spec.split(":")
     seed = int(parts[1]) if len(parts) > 1 and parts[1] else 0
     max_pos = int(parts[2]) if len(parts) > 2 else 512
+    oom_over = int(parts[3][4:]) if len(parts) > 3 and parts[3].startswith("oom=") else None
     model = ToyLM(seed=seed, max_pos=max_pos).to(device).eval()
+
+    def forward_hidden(x: torch.Tensor) -> torch.Tensor:
+        if oom_over is not None and x.numel() > oom_over:
+            raise RuntimeError(f"CUDA out of memory. Tried to allocate {x.numel()} tokens (simulated by the toy model)")
+        return model.hidden(x)
     tok = ByteTokenizer()
 
     def generate(ids: list[int], max_new: int) -> list[int]:
@@ -106,7 +113,7 @@ def load_toy(spec: str, device: torch.device) -> Loaded:
                 break
         return out[len(ids):]
 
-    return Loaded(forward_hidden=model.hidden, head=Head(model.head_w.detach(), model.head_b.detach()),
+    return Loaded(forward_hidden=forward_hidden, head=Head(model.head_w.detach(), model.head_b.detach()),
                   max_positions=max_pos, bos_id=1, eos_id=2, vocab_size=259, dtype="float32", tokenizer=tok,
                   generate=generate, attn="eager")
 
