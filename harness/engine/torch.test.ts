@@ -10,6 +10,7 @@ import { UserError } from '../errors.ts';
 import { TorchOutOfMemoryError, torchEngine, type TorchModel } from './torch.ts';
 import { WorkerDiedError, workerPython } from './torch-worker.ts';
 import type { PlannedForward } from './types.ts';
+import { planForwards } from '../tokenstats/plan.ts';
 
 const py = workerPython();
 const probe = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
@@ -81,6 +82,29 @@ describe.skipIf(noTorch)('torch engine with the toy model', () => {
       expect(out.entropy[i]).toBeGreaterThanOrEqual(0);
       expect(out.entropy[i]).toBeLessThanOrEqual(Math.log(259) + 1e-4);
     }
+  });
+
+  it('executes planForwards plans (sliding long windows + short windows) as a loop of single forwards would', async () => {
+    const m = await load();
+    const n = 150;
+    const ids = randomIds(n, 9);
+    const p = planForwards(n, { contextLength: 64, stride: 24, maxTokens: 0, shortWindows: [{ size: 16, step: 8 }], addBos: false });
+    expect(p.filter((f) => f.field === 'long').length).toBeGreaterThan(1);
+    const out = await m.runPlan(ids, p, false);
+    const want: Record<string, Float32Array> = { long: new Float32Array(n).fill(NaN), '16/8': new Float32Array(n).fill(NaN) };
+    const ent = new Float32Array(n).fill(NaN);
+    for (const f of p) {
+      const r = await m.forward(ids.subarray(f.start, f.end), f.scoreFrom - f.start);
+      want[f.field].set(r.logprob, f.scoreFrom);
+      if (f.field === 'long') ent.set(r.entropy, f.scoreFrom);
+    }
+    for (const k of ['long', '16/8']) {
+      for (let i = 0; i < n; i++) {
+        expect(Number.isNaN(out.logprob[k][i])).toBe(Number.isNaN(want[k][i]));
+        if (!Number.isNaN(want[k][i])) expect(Math.abs(out.logprob[k][i] - want[k][i])).toBeLessThan(1e-5);
+      }
+    }
+    for (let i = 1; i < n; i++) expect(Math.abs(out.entropy[i] - ent[i])).toBeLessThan(1e-5);
   });
 
   it('is deterministic: the same plan twice gives bit-identical arrays', async () => {
