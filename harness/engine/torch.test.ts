@@ -33,7 +33,7 @@ function randomIds(n: number, seed: number): Int32Array {
   });
 }
 
-describe.skipIf(noTorch)('torch engine with the toy model', () => {
+describe.skipIf(noTorch)(`torch engine with the toy model${noTorch ? ` (skipped: ${noTorch})` : ''}`, () => {
   const opened: TorchModel[] = [];
   const load = async (dir = 'toy:7:128') => {
     const m = await torchEngine.load({ id: 'test/toy', dir }, { device: 'cpu', batchTokens: 512, chunk: 16 });
@@ -173,7 +173,7 @@ describe.skipIf(noTorch)('torch engine with the toy model', () => {
   });
 });
 
-describe.skipIf(noTorch)('torch engine load errors', () => {
+describe.skipIf(noTorch)(`torch engine load errors${noTorch ? ` (skipped: ${noTorch})` : ''}`, () => {
   it('names a missing checkpoint folder and the fix', async () => {
     const dir = path.join(tmpdir(), 'longproxy-no-such-model');
     const err = await torchEngine.load({ id: 'nobody/none', dir }).catch((e) => e);
@@ -197,7 +197,7 @@ describe.skipIf(noTorch)('torch engine load errors', () => {
   });
 });
 
-describe.skipIf(noTorch)('torch worker Python unit tests', () => {
+describe.skipIf(noTorch)(`torch worker Python unit tests${noTorch ? ` (skipped: ${noTorch})` : ''}`, () => {
   it('pass (chunked statistics vs full log-softmax, batched plans, OOM retries, wire format)', () => {
     const r = spawnSync(py, ['-m', 'unittest', 'discover', '-s', 'scripts/torch_worker', '-p', 'test_*.py'], {
       encoding: 'utf8',
