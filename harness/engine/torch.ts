@@ -2,9 +2,11 @@
 // The worker executes a whole plan natively (short windows batched, output projection and statistics in chunks),
 // so a 32k-token document never has its [tokens x vocab] logits in memory at once.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { fingerprintModelDir } from './fingerprint.ts';
+import { loadTokenizer } from './tokenizer.ts';
 import type {
   Engine,
   ForwardResult,
@@ -47,9 +49,9 @@ export interface TorchLoadOptions {
   python?: string;
   /** Called with tokens processed so far during runPlan (for progress bars). */
   onProgress?: (tokens: number, seconds: number) => void;
-  /** Synchronous tokenizer for tokenize()/decode(): pass the ONNX engine's tokenizer of the same folder so both
-   *  engines see identical ids and byte spans. Without it, toy models use their byte tokenizer, and real models
-   *  tokenize in the worker (tokenizeAsync). */
+  /** Synchronous tokenizer for tokenize()/decode(). Default: the ONNX engine's (harness/engine/tokenizer.ts) of
+   *  the same folder, so both engines see identical ids and byte spans; toy models use their byte tokenizer.
+   *  tokenizeAsync() asks the worker's Hugging Face fast tokenizer instead. */
   tokenizer?: SyncTokenizer;
 }
 
@@ -86,18 +88,6 @@ interface LoadReply {
   vocabSize: number;
   dtype: string;
   attn: string;
-}
-
-const HASHED = /^(config\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|.*\.safetensors|.*\.bin|.*\.model)$/;
-
-/** sha256 over the names and bytes of the files that decide the model's outputs, in name order. */
-export async function fingerprintDir(dir: string): Promise<string> {
-  const h = createHash('sha256');
-  for (const name of readdirSync(dir).filter((f) => HASHED.test(f)).sort()) {
-    h.update(`${name}\0${statSync(path.join(dir, name)).size}\0`);
-    for await (const chunk of createReadStream(path.join(dir, name))) h.update(chunk as Buffer);
-  }
-  return h.digest('hex');
 }
 
 function asUserError(err: unknown, ref: ModelRef): never {
@@ -229,12 +219,16 @@ export const torchEngine: Engine & {
           chunk: options.chunk,
         })
         .catch((err) => asUserError(err, ref));
+      // The folder's fingerprint is engine-independent (harness/engine/fingerprint.ts), as the cache expects.
       const fingerprint = isToy
         ? createHash('sha256').update(ref.dir).digest('hex')
         : existsSync(dir)
-          ? await fingerprintDir(dir)
+          ? await fingerprintModelDir(dir)
           : createHash('sha256').update(`hf-cache:${ref.id}`).digest('hex');
-      const tokenizer = options.tokenizer ?? (isToy ? toyByteTokenizer : undefined);
+      // The ONNX engine's tokenizer of the same folder: identical ids and byte spans by construction.
+      const tokenizer =
+        options.tokenizer ??
+        (isToy ? toyByteTokenizer : existsSync(path.join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : undefined);
       return new TorchModel(ref, worker, info, fingerprint, options.onProgress, tokenizer);
     } catch (err) {
       await worker.close();
