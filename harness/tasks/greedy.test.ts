@@ -40,7 +40,7 @@ describe.skipIf(!ready)(
           expect(tf.spansCorrect, item.id).toBe(greedy.spansCorrect);
           if (tf.correct) agreeCorrect++;
           // Finer: the first answer token's top-1 flag against the first greedy token.
-          const { ids, offset } = modelInput(model, item.ids);
+          const { ids, offset } = modelInput(model, item.ids, item.spans[0].start);
           const first = item.spans[0].start;
           const fwd = await model.forward(ids, offset + first);
           expect(fwd.top1[0] === 1, item.id).toBe(greedy.generated[0][0] === item.ids[first]);

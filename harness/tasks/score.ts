@@ -4,20 +4,36 @@
 import type { LanguageModel } from '../engine/types.ts';
 import type { ItemResult, TaskItem } from './types.ts';
 
-export type ScoringModel = Pick<LanguageModel, 'forward' | 'bosTokenId'>;
-export type GreedyModel = Pick<LanguageModel, 'generateGreedy' | 'bosTokenId'>;
+export type ScoringModel = Pick<LanguageModel, 'forward' | 'bosTokenId'> & { maxPositions?: number };
+export type GreedyModel = Pick<LanguageModel, 'generateGreedy' | 'bosTokenId'> & { maxPositions?: number };
 
-/** The ids the model reads: BOS first when the model has one (the zoo's tokenizer has none). */
-export function modelInput(model: { bosTokenId: number | null }, ids: Int32Array): { ids: Int32Array; offset: number } {
-  if (model.bosTokenId === null || model.bosTokenId === undefined) return { ids, offset: 0 };
-  const withBos = new Int32Array(ids.length + 1);
-  withBos[0] = model.bosTokenId;
-  withBos.set(ids, 1);
-  return { ids: withBos, offset: 1 };
+/**
+ * The ids the model reads: BOS first when the model has one (the zoo's tokenizer has none), and, when the input
+ * exceeds the positions the model declares, LongBench's middle truncation (keep the first and the last halves), so
+ * a short-context model still sees the question and loses the middle of the context. `offset` is added to a
+ * position of item.ids that lies in the kept tail (every answer does) to find it in `ids`.
+ */
+export function modelInput(
+  model: { bosTokenId: number | null; maxPositions?: number },
+  ids: Int32Array,
+  firstAnswer = ids.length,
+): { ids: Int32Array; offset: number } {
+  const bos = model.bosTokenId === null || model.bosTokenId === undefined ? 0 : 1;
+  const max = model.maxPositions ?? Infinity;
+  const cut = Math.max(0, bos + ids.length - max);
+  const out = new Int32Array(bos + ids.length - cut);
+  if (bos) out[0] = model.bosTokenId!;
+  const head = cut > 0 ? Math.floor(max / 2) - bos : ids.length;
+  out.set(ids.subarray(0, head), bos);
+  if (cut > 0) {
+    if (head + cut > firstAnswer) throw new Error(`modelInput: truncation to ${max} positions would cut into the answer`);
+    out.set(ids.subarray(head + cut), bos + head);
+  }
+  return { ids: out, offset: bos - cut };
 }
 
 export async function scoreItem(model: ScoringModel, item: TaskItem): Promise<ItemResult> {
-  const { ids, offset } = modelInput(model, item.ids);
+  const { ids, offset } = modelInput(model, item.ids, item.spans[0].start);
   const scoreFrom = offset + item.spans[0].start;
   const result = await model.forward(ids, scoreFrom);
   let tokensCorrect = 0;
@@ -47,7 +63,7 @@ export async function greedyItem(
   model: GreedyModel,
   item: TaskItem,
 ): Promise<{ correct: boolean; spansCorrect: number; generated: Int32Array[] }> {
-  const { ids, offset } = modelInput(model, item.ids);
+  const { ids, offset } = modelInput(model, item.ids, item.spans[0].start);
   const generated: Int32Array[] = [];
   let spansCorrect = 0;
   for (const span of item.spans) {

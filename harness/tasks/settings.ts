@@ -27,18 +27,5 @@ export function downstreamSpec(settingId: string): DownstreamSpec {
 /** The engine a setting names. Imported lazily: loading onnxruntime costs time that --help should not. */
 export async function loadEngine(id: string): Promise<Engine> {
   if (id !== 'onnx') throw new UserError(`engine "${id}": the downstream tasks run on the onnx engine only; use --engine onnx`);
-  const modulePath = '../engine/onnx.ts';
-  const mod = (await import(modulePath)) as Record<string, unknown>;
-  for (const value of Object.values(mod)) {
-    if (value && typeof value === 'object' && (value as Engine).id === 'onnx' && typeof (value as Engine).load === 'function') {
-      return value as Engine;
-    }
-  }
-  for (const [name, value] of Object.entries(mod)) {
-    if (typeof value === 'function' && /^(create|make|new)?onnx ?engine$/i.test(name)) {
-      const engine = (value as () => Engine | Promise<Engine>)();
-      return await engine;
-    }
-  }
-  throw new Error('harness/engine/onnx.ts exports no Engine with id "onnx"');
+  return (await import('../engine/onnx.ts')).onnxEngine;
 }

@@ -133,3 +133,25 @@ describe('teacher-forced scoring', () => {
     expect(r.score).toBe(0.5);
   });
 });
+
+describe('inputs longer than the model declares', () => {
+  it('are cut in the middle, keeping the answers and the question', async () => {
+    const item = items.find((i) => i.id === 'niah_single/L1400/d0.10/i0')!;
+    const full = new InductionModel();
+    const short = Object.assign(new InductionModel(), { maxPositions: 400 });
+    const { modelInput } = await import('./score.ts');
+    const cut = modelInput(short, item.ids, item.spans[0].start);
+    expect(cut.ids.length).toBe(400);
+    expect(text(cut.ids.subarray(0, 200))).toBe(text(item.ids.subarray(0, 200)));
+    expect(text(cut.ids.subarray(200))).toBe(text(item.ids.subarray(item.length - 200)));
+    expect(cut.offset).toBe(400 - 1400);
+    // The needle at depth 0.1 lies in the cut middle: the short model fails, teacher forcing and greedy agree.
+    expect((await scoreItem(full, item)).correct).toBe(true);
+    expect((await scoreItem(short, item)).correct).toBe(false);
+    expect((await greedyItem(short, item)).correct).toBe(false);
+    const bos = modelInput({ bosTokenId: 1, maxPositions: 600 }, item.ids, item.spans[0].start);
+    expect(bos.ids[0]).toBe(1);
+    expect(bos.ids.length).toBe(400);
+    expect(bos.ids.at(-1)).toBe(item.ids.at(-1));
+  });
+});
