@@ -149,7 +149,7 @@ describe('inputs longer than the model declares', () => {
     expect((await scoreItem(full, item)).correct).toBe(true);
     expect((await scoreItem(short, item)).correct).toBe(false);
     expect((await greedyItem(short, item)).correct).toBe(false);
-    const bos = modelInput({ bosTokenId: 1, maxPositions: 600 }, item.ids, item.spans[0].start);
+    const bos = modelInput({ bosTokenId: 1, maxPositions: 400 }, item.ids, item.spans[0].start);
     expect(bos.ids[0]).toBe(1);
     expect(bos.ids.length).toBe(400);
     expect(bos.ids.at(-1)).toBe(item.ids.at(-1));
