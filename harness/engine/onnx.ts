@@ -11,8 +11,9 @@ import { rowArgmax, rowStats } from './logits.ts';
 import { loadTokenizer, type SpanTokenizer } from './tokenizer.ts';
 import type { Engine, ForwardResult, LanguageModel, ModelRef, PlannedForward, PlanOutputs, TokenizedText } from './types.ts';
 
-/** Bumped when the engine's numerics change (part of every cache key). */
-export const ONNX_ENGINE_VERSION = '1';
+import { ONNX_ENGINE_VERSION } from './onnx-version.ts';
+
+export { ONNX_ENGINE_VERSION };
 
 // Never the network: only folders on this machine. Model ids are absolute paths, joined onto '/'.
 env.allowRemoteModels = false;

@@ -1,0 +1,134 @@
+// longproxy stats: fill the token-statistics cache for one model over one corpus.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadCorpus } from '../../contract/corpus.ts';
+import type { Engine, LanguageModel } from '../../engine/types.ts';
+import { resolveModelDir } from '../../engine/resolve.ts';
+import { UserError } from '../../errors.ts';
+import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
+import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
+
+export const description = 'compute per-token statistics of a model over a corpus into the cache (results/cache)';
+
+const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
+
+  --model DIR|ID        model folder (Hugging Face layout; onnx/model.onnx for the onnx engine), or a model id
+                        looked up in $LONGPROXY_MODEL_DIR/<org>/<name> and the local Hugging Face cache
+  --model-id ID         id recorded in the cache (default: ID, or the folder relative to the current directory)
+  --corpus FILE         proxy corpus JSON (list of {"id", "text"})
+  --cache DIR           cache folder (default ${DEFAULT_CACHE_DIR})
+  --engine onnx|torch   engine (default onnx)
+  --device DEV          cpu (default), cuda:0, ...
+  --context N           tokens per long-context forward (default: the model's max_position_embeddings)
+  --stride S            sliding-window stride for longer documents (default N/2)
+  --short-windows LIST  comma-separated SIZE or SIZE/STEP (default step SIZE/4), e.g. 4096/1024 or 256,1024
+  --max-tokens M        cut documents to M tokens (default 0 = no cut)
+  --bos                 prepend the tokenizer's BOS token (LongPPL runs without it)`;
+
+const VALUE_FLAGS = ['--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
+
+function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean } {
+  const values: Record<string, string> = {};
+  let bos = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--help' || a === '-h') help = true;
+    else if (a === '--bos') bos = true;
+    else if (VALUE_FLAGS.includes(a)) {
+      if (i + 1 >= args.length) throw new UserError(`${a}: needs a value\n\n${USAGE}`);
+      values[a] = args[++i];
+    } else throw new UserError(`unknown argument ${JSON.stringify(a)}\n\n${USAGE}`);
+  }
+  return { values, bos, help };
+}
+
+function integer(flag: string, raw: string, min: number): number {
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || v < min) throw new UserError(`${flag} ${raw}: expected an integer >= ${min}`);
+  return v;
+}
+
+export function parseShortWindows(raw: string): ShortWindow[] {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((item) => {
+    const m = /^\s*(\d+)(?:\/(\d+))?\s*$/.exec(item);
+    if (!m) throw new UserError(`--short-windows ${raw}: "${item}" is not SIZE or SIZE/STEP (e.g. 4096/1024)`);
+    const size = Number(m[1]);
+    const step = m[2] !== undefined ? Number(m[2]) : Math.max(1, Math.floor(size / 4));
+    if (size < 1 || step < 1) throw new UserError(`--short-windows ${raw}: size and step must be >= 1`);
+    return { size, step };
+  });
+}
+
+function configPositions(dir: string): number {
+  const file = path.join(dir, 'config.json');
+  if (!existsSync(file)) throw new UserError(`${file}: config.json not found; --model must be a model folder in Hugging Face layout`);
+  let config: Record<string, unknown>;
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${(err as Error).message}); restore the file`);
+  }
+  const n = Number(config.max_position_embeddings ?? config.n_positions);
+  if (!Number.isInteger(n) || n < 2) throw new UserError(`${file}: no max_position_embeddings; pass --context N`);
+  return n;
+}
+
+async function engineById(id: string): Promise<Engine> {
+  if (id === 'onnx') return (await import('../../engine/onnx.ts')).onnxEngine;
+  if (id === 'torch') return (await import('../../engine/torch.ts')).torchEngine as Engine;
+  throw new UserError(`--engine ${id}: unknown engine; use onnx or torch`);
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values, bos, help } = parseArgs(args);
+  if (help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const modelArg = values['--model'];
+  const corpusArg = values['--corpus'];
+  if (!modelArg || !corpusArg) throw new UserError(`--model and --corpus are required\n\n${USAGE}`);
+  const looksLikeDir = existsSync(modelArg) || modelArg.startsWith('.') || modelArg.startsWith('/') || modelArg.split('/').length !== 2;
+  const modelDir = looksLikeDir ? path.resolve(modelArg) : resolveModelDir(modelArg);
+  if (!existsSync(modelDir)) throw new UserError(`--model ${modelArg}: folder ${modelDir} not found; pass a model folder or a model id in the local cache`);
+  const modelId = values['--model-id'] ?? (looksLikeDir ? path.relative(process.cwd(), modelDir) || modelDir : modelArg);
+  const corpus = loadCorpus(corpusArg);
+  const contextLength = values['--context'] ? integer('--context', values['--context'], 2) : configPositions(modelDir);
+  const spec: StatsSpec = {
+    contextLength,
+    stride: values['--stride'] ? integer('--stride', values['--stride'], 1) : Math.max(1, Math.floor(contextLength / 2)),
+    maxTokens: values['--max-tokens'] ? integer('--max-tokens', values['--max-tokens'], 0) : 0,
+    shortWindows: parseShortWindows(values['--short-windows'] ?? ''),
+    addBos: bos,
+  };
+  const engineId = values['--engine'] ?? 'onnx';
+  const engine = await engineById(engineId);
+  const cacheDir = values['--cache'] ?? DEFAULT_CACHE_DIR;
+  const device = values['--device'];
+  let computed = 0;
+  const t0 = performance.now();
+  const stats = await getCorpusStats({
+    model: (): Promise<LanguageModel> => engine.load({ id: modelId, dir: modelDir }, device ? { device } : undefined),
+    modelId,
+    modelDir,
+    corpus,
+    spec,
+    cacheDir,
+    engineId,
+    engineVersion: engine.version,
+    onProgress: (e) => {
+      if (!e.cached) computed++;
+      if (process.env.LONGPROXY_STATS_LOG) process.stderr.write(`stats: ${e.done}/${e.total} ${e.docId} ${e.cached ? 'cached' : 'computed'}\n`);
+    },
+  });
+  const tokens = stats.docs.reduce((a, d) => a + d.n, 0);
+  console.log(
+    `stats: ${modelId} on ${corpusArg}: ${stats.docs.length} documents (${computed} computed, ${stats.docs.length - computed} from cache), ` +
+      `${tokens} tokens; cost ${stats.cost.tokensProcessed} tokens processed, ${stats.cost.wallSeconds.toFixed(2)} s on ${stats.cost.engine}/${stats.cost.device}` +
+      ` (this run ${((performance.now() - t0) / 1000).toFixed(2)} s)`,
+  );
+  console.log(`stats: wrote ${path.join(cacheDir, 'entries')} and ${path.join(cacheDir, 'manifest.json')}`);
+  return 0;
+}

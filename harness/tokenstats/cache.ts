@@ -1,0 +1,238 @@
+// The token-statistics cache (results/cache/): one binary entry per (model files, engine, corpus, document, spec),
+// written atomically (temporary file in <cache>/tmp/, then rename), so an interrupted run loses no finished
+// document; a damaged entry is reported on stderr and recomputed, never used.
+//
+// Layout:
+//   <cache>/manifest.json                   per model id: the fingerprint and engine whose entries are complete,
+//                                           and for which (corpus sha256, spec) -- read without the weights
+//   <cache>/entries/<k0k1>/<key>.bin        DocStats of one document (format: entry.ts)
+//   <cache>/entries/<k0k1>/<key>.cost.json  what computing it cost (tokens, seconds, engine, device)
+//   <cache>/tmp/                            temporary files (git-ignored)
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
+import { fingerprintModelDir } from '../engine/fingerprint.ts';
+import { ONNX_ENGINE_VERSION } from '../engine/onnx-version.ts';
+import type { LanguageModel } from '../engine/types.ts';
+import { UserError } from '../errors.ts';
+import { checkSpec, computeDocStats } from './compute.ts';
+import { CorruptEntryError, decodeEntry, encodeEntry } from './entry.ts';
+import { ProgressBar, type ProgressEvent } from './progress.ts';
+import type { ComputeCost, DocStats, ModelCorpusStats, StatsSpec } from './types.ts';
+
+export const DEFAULT_CACHE_DIR = 'results/cache';
+
+/** Engine versions known without loading an engine (the torch engine's mirrors TORCH_ENGINE_VERSION). */
+const KNOWN_ENGINE_VERSIONS: Record<string, string> = { onnx: ONNX_ENGINE_VERSION, torch: '1' };
+
+interface CompleteSet {
+  corpus: string;
+  spec: StatsSpec;
+  docs: string[];
+}
+
+interface ModelRecord {
+  fingerprint: string;
+  engine: string;
+  engineVersion: string;
+  /** keyed by `${corpusSha256}/${specHash}` */
+  complete: Record<string, CompleteSet>;
+}
+
+interface Manifest {
+  format: 1;
+  models: Record<string, ModelRecord>;
+}
+
+const sha256 = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex');
+
+/** The spec in a fixed field order, so equal specs hash equally. */
+export function canonicalSpec(spec: StatsSpec): StatsSpec {
+  return {
+    contextLength: spec.contextLength,
+    stride: spec.stride,
+    maxTokens: spec.maxTokens,
+    shortWindows: spec.shortWindows.map((w) => ({ size: w.size, step: w.step })),
+    addBos: spec.addBos,
+  };
+}
+
+export function specHash(spec: StatsSpec): string {
+  return sha256(JSON.stringify(canonicalSpec(spec)));
+}
+
+export interface EntryKeyParts {
+  fingerprint: string;
+  engineId: string;
+  engineVersion: string;
+  corpusSha256: string;
+  doc: CorpusDocument;
+  spec: StatsSpec;
+}
+
+export function entryKey(p: EntryKeyParts): string {
+  return sha256(JSON.stringify(['lpts1', p.fingerprint, p.engineId, p.engineVersion, p.corpusSha256, p.doc.id, sha256(p.doc.text), specHash(p.spec)]));
+}
+
+function entryPath(cacheDir: string, key: string): string {
+  return path.join(cacheDir, 'entries', key.slice(0, 2), `${key}.bin`);
+}
+
+/** Writes `data` to `file` through a temporary file in <cache>/tmp and a rename: readers see all or nothing. */
+function atomicWrite(cacheDir: string, file: string, data: string | Uint8Array): void {
+  const tmpDir = path.join(cacheDir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = path.join(tmpDir, `${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+function manifestPath(cacheDir: string): string {
+  return path.join(cacheDir, 'manifest.json');
+}
+
+function readManifest(cacheDir: string): Manifest {
+  const file = manifestPath(cacheDir);
+  if (!existsSync(file)) return { format: 1, models: {} };
+  try {
+    const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
+    if (m.format !== 1 || typeof m.models !== 'object') throw new Error('unknown format');
+    return m;
+  } catch (err) {
+    throw new UserError(`${file}: the cache manifest is unreadable (${(err as Error).message}); restore it from git or delete it to rebuild the cache`);
+  }
+}
+
+function warn(message: string): void {
+  process.stderr.write(`longproxy cache: ${message}\n`);
+}
+
+type Loaded = { stats: DocStats; cost: ComputeCost } | { problem: string } | null;
+
+/** An entry and its cost, or null when absent, or the reason it cannot be used. */
+function loadEntry(cacheDir: string, key: string): Loaded {
+  const file = entryPath(cacheDir, key);
+  if (!existsSync(file)) return null;
+  try {
+    const stats = decodeEntry(readFileSync(file), key);
+    const cost = JSON.parse(readFileSync(`${file.slice(0, -4)}.cost.json`, 'utf8')) as ComputeCost;
+    if (typeof cost.tokensProcessed !== 'number' || typeof cost.wallSeconds !== 'number') throw new CorruptEntryError('cost file lacks tokensProcessed/wallSeconds');
+    return { stats, cost };
+  } catch (err) {
+    return { problem: `${file}: ${(err as Error).message}` };
+  }
+}
+
+function sumCost(costs: ComputeCost[], fallbackEngine: string): ComputeCost {
+  const devices = [...new Set(costs.map((c) => c.device))].sort();
+  const engines = [...new Set(costs.map((c) => c.engine))].sort();
+  return {
+    engine: engines.join('+') || fallbackEngine,
+    device: devices.join('+') || 'none',
+    tokensProcessed: costs.reduce((a, c) => a + c.tokensProcessed, 0),
+    wallSeconds: costs.reduce((a, c) => a + c.wallSeconds, 0),
+  };
+}
+
+export interface ReadCachedOptions {
+  modelId: string;
+  corpus: ProxyCorpus;
+  spec: StatsSpec;
+  cacheDir?: string;
+}
+
+/** Statistics from the cache alone (no weights): null when the manifest has no complete set or an entry is bad. */
+export function readCachedCorpusStats(o: ReadCachedOptions): ModelCorpusStats | null {
+  const cacheDir = o.cacheDir ?? DEFAULT_CACHE_DIR;
+  const rec = readManifest(cacheDir).models[o.modelId];
+  if (!rec || !rec.complete[`${o.corpus.sha256}/${specHash(o.spec)}`]) return null;
+  const docs: DocStats[] = [];
+  const costs: ComputeCost[] = [];
+  for (const doc of o.corpus.documents) {
+    const key = entryKey({ fingerprint: rec.fingerprint, engineId: rec.engine, engineVersion: rec.engineVersion, corpusSha256: o.corpus.sha256, doc, spec: o.spec });
+    const got = loadEntry(cacheDir, key);
+    if (got === null || 'problem' in got) {
+      warn(got === null ? `${o.modelId}: entry of document ${doc.id} is missing (${entryPath(cacheDir, key)}); recompute with longproxy stats` : `${o.modelId}: bad entry for document ${doc.id}, not used: ${got.problem}`);
+      return null;
+    }
+    docs.push(got.stats);
+    costs.push(got.cost);
+  }
+  return { model: o.modelId, spec: canonicalSpec(o.spec), docs, cost: sumCost(costs, rec.engine) };
+}
+
+export interface GetCorpusStatsOptions extends ReadCachedOptions {
+  /** Loads the model; called only when some document is not cached. */
+  model: () => Promise<LanguageModel>;
+  modelDir: string;
+  engineId: string;
+  /** Defaults to the known version of engineId. */
+  engineVersion?: string;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Label of the progress bar (default: the model id). */
+  label?: string;
+}
+
+/** Statistics of every document, from the cache where valid, computed (and cached, one entry per document) otherwise. */
+export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCorpusStats> {
+  const cacheDir = o.cacheDir ?? DEFAULT_CACHE_DIR;
+  checkSpec(o.spec);
+  const engineVersion = o.engineVersion ?? KNOWN_ENGINE_VERSIONS[o.engineId];
+  if (engineVersion === undefined) throw new Error(`getCorpusStats: no engineVersion given for engine ${o.engineId}`);
+  const fingerprint = await fingerprintModelDir(o.modelDir);
+  const keyOf = (doc: CorpusDocument): string =>
+    entryKey({ fingerprint, engineId: o.engineId, engineVersion, corpusSha256: o.corpus.sha256, doc, spec: o.spec });
+
+  const results: ({ stats: DocStats; cost: ComputeCost } | null)[] = o.corpus.documents.map((doc) => {
+    const got = loadEntry(cacheDir, keyOf(doc));
+    if (got !== null && 'problem' in got) {
+      warn(`${o.modelId}: bad entry for document ${doc.id}, recomputing: ${got.problem}`);
+      return null;
+    }
+    return got;
+  });
+  const todoBytes = o.corpus.documents.reduce((a, d, i) => a + (results[i] ? 0 : Buffer.byteLength(d.text)), 0);
+  const bar = new ProgressBar(o.label ?? o.modelId, todoBytes);
+  let model: LanguageModel | null = null;
+  let done = 0;
+  for (let i = 0; i < o.corpus.documents.length; i++) {
+    const doc = o.corpus.documents[i];
+    let cached = true;
+    if (!results[i]) {
+      cached = false;
+      if (!model) {
+        model = await o.model();
+        checkSpec(o.spec, model);
+      }
+      const r = await computeDocStats(model, doc, o.spec);
+      const file = entryPath(cacheDir, keyOf(doc));
+      // Cost first, entry last: an entry on disk always has its cost beside it.
+      atomicWrite(cacheDir, `${file.slice(0, -4)}.cost.json`, `${JSON.stringify(r.cost)}\n`);
+      atomicWrite(cacheDir, file, encodeEntry(keyOf(doc), r.stats));
+      results[i] = r;
+    }
+    done++;
+    const e: ProgressEvent = { done, total: o.corpus.documents.length, docId: doc.id, tokens: results[i]!.stats.n, cached };
+    bar.update(e, Buffer.byteLength(doc.text));
+    o.onProgress?.(e);
+  }
+  if (model) await model.dispose();
+
+  // Re-read the manifest just before writing: another process may have recorded other models meanwhile.
+  const manifest = readManifest(cacheDir);
+  const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
+  const prev = manifest.models[o.modelId];
+  const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === engineVersion;
+  const rec: ModelRecord = same ? prev : { fingerprint, engine: o.engineId, engineVersion, complete: {} };
+  const already = rec.complete[setKey];
+  if (!same || !already) {
+    rec.complete[setKey] = { corpus: path.relative(process.cwd(), path.resolve(o.corpus.path)), spec: canonicalSpec(o.spec), docs: o.corpus.documents.map((d) => d.id) };
+    manifest.models[o.modelId] = rec;
+    const sorted: Manifest = { format: 1, models: Object.fromEntries(Object.entries(manifest.models).sort(([a], [b]) => (a < b ? -1 : 1))) };
+    atomicWrite(cacheDir, manifestPath(cacheDir), `${JSON.stringify(sorted, null, 1)}\n`);
+  }
+  const valid = results as { stats: DocStats; cost: ComputeCost }[];
+  return { model: o.modelId, spec: canonicalSpec(o.spec), docs: valid.map((r) => r.stats), cost: sumCost(valid.map((r) => r.cost), o.engineId) };
+}
