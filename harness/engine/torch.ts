@@ -88,6 +88,8 @@ interface LoadReply {
   vocabSize: number;
   dtype: string;
   attn: string;
+  /** Whether the worker has a tokenizer of its own (tokenizeAsync): the Python tokenizers package. */
+  workerTokenizer: boolean;
 }
 
 function asUserError(err: unknown, ref: ModelRef): never {

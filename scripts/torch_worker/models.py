@@ -156,6 +156,43 @@ class FastTokenizer:
         return self.tok.decode(list(ids), skip_special_tokens=False)
 
 
+def load_native_backend(model_dir, config, device, dtype, dtype_name, no_transformers: bool) -> Loaded:
+    """The torch-only decoder (native.py), for machines without transformers."""
+    from native import load_native
+    model, why = load_native(model_dir, config, device, dtype)
+    if model is None:
+        if no_transformers:
+            raise LoadError("missing_dependency", f"{model_dir}: python package 'transformers' is not installed for "
+                            f"{os.sys.executable}, and the built-in decoder cannot run this model ({why}); fix: pip "
+                            "install transformers, or set LONGPROXY_PYTHON to an interpreter that has it")
+        raise LoadError("unsupported", f"{model_dir}: the built-in decoder cannot run this model ({why}); unset "
+                                       "LONGPROXY_TORCH_BACKEND to use transformers")
+    eos = special_id(model_dir, config, "eos")
+
+    def generate(ids: list[int], max_new: int) -> list[int]:
+        out = list(ids)
+        for _ in range(max_new):  # no KV cache: the built-in decoder is for tests and small models
+            h = model.hidden(torch.tensor([out], device=device))[0, -1]
+            nxt = int(torch.nn.functional.linear(h, model.w["lm_head.weight"]).argmax())
+            out.append(nxt)
+            if nxt == eos:
+                break
+        return out[len(ids):]
+
+    return Loaded(forward_hidden=model.hidden, head=Head(model.w["lm_head.weight"]),
+                  max_positions=int(config.get("max_position_embeddings") or 2048),
+                  bos_id=special_id(model_dir, config, "bos"), eos_id=eos, vocab_size=int(model.w["lm_head.weight"].shape[0]),
+                  dtype=dtype_name, tokenizer=native_tokenizer(model_dir), generate=generate, attn="native-eager")
+
+
+def native_tokenizer(model_dir: str):
+    """The Rust fast tokenizer when the tokenizers package is there; else None (the TS side tokenizes)."""
+    try:
+        return FastTokenizer(os.path.join(model_dir, "tokenizer.json"))
+    except ImportError:
+        return None
+
+
 def special_id(model_dir: str, config: dict, key: str) -> int | None:
     v = config.get(f"{key}_token_id")
     if isinstance(v, list):
@@ -180,18 +217,18 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
     if not os.path.isfile(tok_path):
         raise LoadError("missing_tokenizer", f"{tok_path} not found; fix: copy the model's tokenizer.json (the "
                                              "fast tokenizer) into the folder")
-    try:
-        import transformers  # noqa: F401
-    except ImportError:
-        raise LoadError("missing_dependency", "python package 'transformers' is not installed for "
-                                              f"{os.sys.executable}; fix: pip install transformers, or set "
-                                              "LONGPROXY_PYTHON to an interpreter that has it") from None
-    from transformers import AutoModelForCausalLM
     with open(cfg_path) as fh:
         config = json.load(fh)
     if dtype_name is None:
         dtype_name = "bfloat16" if device.type == "cuda" else "float32"
     dtype = getattr(torch, dtype_name)
+    try:
+        import transformers  # noqa: F401
+    except ImportError:
+        transformers = None
+    if transformers is None or os.environ.get("LONGPROXY_TORCH_BACKEND") == "native":
+        return load_native_backend(model_dir, config, device, dtype, dtype_name, transformers is None)
+    from transformers import AutoModelForCausalLM
     attn = "sdpa"
     if device.type == "cuda":
         try:

@@ -209,3 +209,80 @@ class HFLoading(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def write_safetensors(path, tensors, bf16=()):
+    """Minimal writer for tests: F32, or BF16 (the top 16 bits of the float32) for names in bf16."""
+    import struct
+    header, blobs, off = {}, [], 0
+    for name, t in tensors.items():
+        a = t.detach().numpy().astype("<f4")
+        if name in bf16:
+            raw = (a.view("<u4") >> 16).astype("<u2").tobytes()
+            dt = "BF16"
+        else:
+            raw, dt = a.tobytes(), "F32"
+        header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(raw)]}
+        blobs.append(raw)
+        off += len(raw)
+    h = json.dumps(header).encode()
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+
+class NativeBackend(unittest.TestCase):
+    def test_safetensors_f32_and_bf16(self):
+        import tempfile
+        from native import read_safetensors
+        g = torch.Generator().manual_seed(5)
+        a, b = torch.randn(3, 4, generator=g), torch.randn(7, generator=g)
+        with tempfile.TemporaryDirectory() as d:
+            write_safetensors(os.path.join(d, "m.safetensors"), {"a": a, "b": b}, bf16={"b"})
+            w = read_safetensors(os.path.join(d, "m.safetensors"))
+        self.assertTrue(torch.equal(w["a"], a))
+        self.assertLess((w["b"] - b).abs().max().item(), 1e-2 * b.abs().max().item())
+        self.assertTrue(torch.equal(w["b"], b.to(torch.bfloat16).float()) or (w["b"] - b).abs().max() < 0.02)
+
+    def test_loads_a_qwen2_folder_without_transformers_and_runs_plans(self):
+        import tempfile
+        from models import load_hf
+        from native import NativeDecoder
+        cfg = dict(model_type="qwen2", hidden_size=32, intermediate_size=48, num_hidden_layers=2,
+                   num_attention_heads=4, num_key_value_heads=2, vocab_size=64, rms_norm_eps=1e-6,
+                   rope_theta=10000.0, max_position_embeddings=128, bos_token_id=1, eos_token_id=2,
+                   tie_word_embeddings=True)
+        g = torch.Generator().manual_seed(6)
+        r = lambda *s: torch.randn(*s, generator=g) * 0.2  # noqa: E731
+        w = {"model.embed_tokens.weight": r(64, 32), "model.norm.weight": 1 + r(32)}
+        for i in range(2):
+            p = f"model.layers.{i}."
+            w.update({p + "input_layernorm.weight": 1 + r(32), p + "post_attention_layernorm.weight": 1 + r(32),
+                      p + "self_attn.q_proj.weight": r(32, 32), p + "self_attn.q_proj.bias": r(32),
+                      p + "self_attn.k_proj.weight": r(16, 32), p + "self_attn.k_proj.bias": r(16),
+                      p + "self_attn.v_proj.weight": r(16, 32), p + "self_attn.v_proj.bias": r(16),
+                      p + "self_attn.o_proj.weight": r(32, 32), p + "mlp.gate_proj.weight": r(48, 32),
+                      p + "mlp.up_proj.weight": r(48, 32), p + "mlp.down_proj.weight": r(32, 48)})
+        with tempfile.TemporaryDirectory() as d:
+            json.dump(cfg, open(os.path.join(d, "config.json"), "w"))
+            open(os.path.join(d, "tokenizer.json"), "w").write("{}")
+            write_safetensors(os.path.join(d, "model.safetensors"), w)
+            try:
+                import transformers  # noqa: F401
+                os.environ["LONGPROXY_TORCH_BACKEND"] = "native"
+            except ImportError:
+                pass
+            try:
+                m = load_hf(d, None, torch.device("cpu"), None)
+            finally:
+                os.environ.pop("LONGPROXY_TORCH_BACKEND", None)
+        self.assertEqual(m.attn, "native-eager")
+        self.assertEqual((m.bos_id, m.eos_id, m.max_positions, m.vocab_size), (1, 2, 128, 64))
+        ids = torch.randint(0, 64, (60,), generator=g)
+        out = run_plan(m.forward_hidden, m.head, ids, plan_4096_like(60, 16, 8), False, 1, torch.device("cpu"))
+        # the long pass against a direct full softmax of the same decoder, one position at a time context-wise:
+        # position 30 from a forward over ids[:31] alone (causality: later tokens must not matter)
+        dec = NativeDecoder(cfg, w, torch.device("cpu"), torch.float32)
+        h = dec.hidden(ids[:31].view(1, -1))[0, 29]
+        want = torch.log_softmax(h @ w["model.embed_tokens.weight"].T, -1)[ids[30]]
+        self.assertAlmostEqual(out["logprob"]["long"][30].item(), want.item(), places=4)
+        self.assertEqual(len(m.generate([3, 4, 5], 3)) <= 3, True)

@@ -56,14 +56,22 @@ class Worker:
             self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"))
         m = self.model
         return {"device": str(self.device), "maxPositions": m.max_positions, "bosTokenId": m.bos_id,
-                "eosTokenId": m.eos_id, "vocabSize": m.vocab_size, "dtype": m.dtype, "attn": m.attn}
+                "eosTokenId": m.eos_id, "vocabSize": m.vocab_size, "dtype": m.dtype, "attn": m.attn,
+                "workerTokenizer": m.tokenizer is not None}
+
+    def need_tokenizer(self):
+        tok = self.need_model().tokenizer
+        if tok is None:
+            raise ValueError("the worker has no tokenizer: python package 'tokenizers' is not installed; the "
+                             "TypeScript engine tokenizes with harness/engine/tokenizer.ts (tokenize())")
+        return tok
 
     def op_tokenize(self, req):
-        ids, bs, be = self.need_model().tokenizer.encode(req["text"])
+        ids, bs, be = self.need_tokenizer().encode(req["text"])
         return {"ids": pack(ids, "i32"), "byteStart": pack(bs, "i32"), "byteEnd": pack(be, "i32")}
 
     def op_decode(self, req):
-        return {"text": self.need_model().tokenizer.decode([int(i) for i in unpack(req["ids"])])}
+        return {"text": self.need_tokenizer().decode([int(i) for i in unpack(req["ids"])])}
 
     def _run(self, ids: np.ndarray, plan: list[Forward], add_bos: bool, req_id):
         m = self.need_model()

@@ -1,0 +1,133 @@
+"""A decoder of the Llama family (Llama, Mistral, Qwen2) written in torch alone, for machines without
+transformers (Debian's torch 1.13 here and in CI): it lets the torch engine run real checkpoints on the CPU, so its
+parity with the ONNX engine is tested where CI runs. It follows transformers' modelling of these architectures:
+RMSNorm in float32, rotary embeddings (default or linear scaling), grouped-query attention with Qwen2's q/k/v
+biases, SwiGLU MLP, optional tied output embeddings. Weights come from *.safetensors, parsed by hand (an 8-byte
+header length, a JSON header, raw little-endian arrays). Anything else raises LoadError("unsupported") that says
+to install transformers."""
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+import struct
+
+import numpy as np
+import torch
+
+ARCHS = {"qwen2", "llama", "mistral"}
+
+
+def read_safetensors(path: str) -> dict[str, torch.Tensor]:
+    with open(path, "rb") as fh:
+        (n,) = struct.unpack("<Q", fh.read(8))
+        header = json.loads(fh.read(n))
+        base = 8 + n
+        out = {}
+        for name, meta in header.items():
+            if name == "__metadata__":
+                continue
+            a, b = meta["data_offsets"]
+            fh.seek(base + a)
+            raw = fh.read(b - a)
+            dt = meta["dtype"]
+            if dt == "BF16":
+                u = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
+                arr = u.view(np.float32)
+            else:
+                arr = np.frombuffer(raw, dtype={"F32": "<f4", "F16": "<f2", "F64": "<f8"}[dt]).astype(np.float32)
+            out[name] = torch.from_numpy(arr.reshape(meta["shape"]).copy())
+    return out
+
+
+class NativeDecoder:
+    def __init__(self, cfg: dict, w: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype):
+        self.cfg = cfg
+        self.w = {k: v.to(device=device, dtype=dtype) for k, v in w.items()}
+        self.d = cfg["hidden_size"]
+        self.heads = cfg["num_attention_heads"]
+        self.kv = cfg.get("num_key_value_heads") or self.heads
+        self.hd = cfg.get("head_dim") or self.d // self.heads
+        self.layers = cfg["num_hidden_layers"]
+        self.eps = cfg.get("rms_norm_eps", 1e-6)
+        theta = cfg.get("rope_theta", 10000.0)
+        self.inv_freq = 1.0 / (theta ** (torch.arange(0, self.hd, 2, dtype=torch.int64).float().to(device) / self.hd))
+        scaling = cfg.get("rope_scaling") or {}
+        self.pos_scale = 1.0
+        if scaling:
+            kind = scaling.get("rope_type") or scaling.get("type")
+            if kind == "linear":
+                self.pos_scale = 1.0 / float(scaling["factor"])
+            elif kind not in (None, "default"):
+                raise ValueError(f"rope_scaling {kind!r}")
+        self.device, self.dtype = device, dtype
+        if "lm_head.weight" not in self.w:
+            self.w["lm_head.weight"] = self.w["model.embed_tokens.weight"]
+
+    def rms(self, x, weight):
+        xf = x.float()
+        xf = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + self.eps)
+        return weight * xf.to(x.dtype)
+
+    def lin(self, x, name):
+        b = self.w.get(name + ".bias")
+        return torch.nn.functional.linear(x, self.w[name + ".weight"], b)
+
+    @torch.no_grad()
+    def hidden(self, ids: torch.Tensor, position_ids: torch.Tensor | None = None,
+               attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        b, L = ids.shape
+        x = self.w["model.embed_tokens.weight"][ids]
+        if position_ids is None:
+            position_ids = torch.arange(L, device=self.device).unsqueeze(0)
+        freqs = (position_ids.float() * self.pos_scale).unsqueeze(-1) * self.inv_freq  # [b or 1, L, hd/2]
+        emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(1)
+        cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
+
+        def rope(t):
+            half = t.shape[-1] // 2
+            rot = torch.cat([-t[..., half:], t[..., :half]], dim=-1)
+            return t * cos + rot * sin
+
+        mask = torch.full((L, L), float("-inf"), device=self.device).triu(1).to(self.dtype)
+        if attention_mask is not None:  # padding (only the ONNX export of test models uses it)
+            mask = mask + (1.0 - attention_mask[:, None, None, :].to(self.dtype)) * -1e9
+        for i in range(self.layers):
+            p = f"model.layers.{i}."
+            h = self.rms(x, self.w[p + "input_layernorm.weight"])
+            q = self.lin(h, p + "self_attn.q_proj").view(b, L, self.heads, self.hd).transpose(1, 2)
+            k = self.lin(h, p + "self_attn.k_proj").view(b, L, self.kv, self.hd).transpose(1, 2)
+            v = self.lin(h, p + "self_attn.v_proj").view(b, L, self.kv, self.hd).transpose(1, 2)
+            q, k = rope(q), rope(k)
+            rep = self.heads // self.kv
+            k = k[:, :, None].expand(b, self.kv, rep, L, self.hd).reshape(b, self.heads, L, self.hd)
+            v = v[:, :, None].expand(b, self.kv, rep, L, self.hd).reshape(b, self.heads, L, self.hd)
+            att = torch.softmax((q @ k.transpose(-1, -2)) / math.sqrt(self.hd) + mask, dim=-1, dtype=torch.float32)
+            o = (att.to(self.dtype) @ v).transpose(1, 2).reshape(b, L, self.heads * self.hd)
+            x = x + self.lin(o, p + "self_attn.o_proj")
+            h = self.rms(x, self.w[p + "post_attention_layernorm.weight"])
+            x = x + self.lin(torch.nn.functional.silu(self.lin(h, p + "mlp.gate_proj")) * self.lin(h, p + "mlp.up_proj"),
+                             p + "mlp.down_proj")
+        return self.rms(x, self.w["model.norm.weight"])
+
+
+def load_native(model_dir: str, config: dict, device: torch.device, dtype: torch.dtype):
+    """(NativeDecoder, reason it cannot be used or None)."""
+    mt = config.get("model_type")
+    if mt not in ARCHS:
+        return None, f"model_type {mt!r} is not one of {sorted(ARCHS)}"
+    if config.get("hidden_act", "silu") != "silu":
+        return None, f"hidden_act {config.get('hidden_act')!r}"
+    if mt == "mistral" and config.get("sliding_window"):
+        return None, "sliding-window attention"
+    files = sorted(glob.glob(os.path.join(model_dir, "*.safetensors")))
+    if not files:
+        return None, "no *.safetensors weights in the folder"
+    w = {}
+    for f in files:
+        w.update(read_safetensors(f))
+    try:
+        return NativeDecoder(config, w, device, dtype), None
+    except (KeyError, ValueError) as err:
+        return None, f"unsupported configuration ({err})"
