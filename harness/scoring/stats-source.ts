@@ -1,26 +1,78 @@
-// Where a scoring suite gets a setting's token statistics: the token-statistics cache (results/cache), filled by
-// the setting's engine when the model weights are present. Returns the exact reason when they cannot be had.
+// Where scoring gets a setting's token statistics: the token-statistics cache (results/cache), filled with the
+// setting's engine when a model's weights are on disk and its entries are missing. When neither is there, the
+// exact reason (what was looked for, where) is returned for the skipped suites.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Setting } from '../contract/types.ts';
+import { loadCorpus } from '../contract/corpus.ts';
+import type { ProxyCorpus, Setting } from '../contract/types.ts';
+import type { Engine } from '../engine/types.ts';
+import { resolveModelDir } from '../engine/resolve.ts';
+import { DEFAULT_CACHE_DIR, getCorpusStats, readCachedCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import { REPO_ROOT } from './pipeline.ts';
+import { statsSpecFor } from './setting-specs.ts';
 
 export type StatsOutcome = { ok: true; stats: ModelCorpusStats[] } | { ok: false; reason: string };
 
-/** What must exist before statistics are even looked for (synchronous: decides skips at collection time). */
+/** Missing inputs of a setting that are files (synchronous: decides skips early). */
 export function settingInputsReason(setting: Setting, root = REPO_ROOT): string | undefined {
-  if (setting.models.length === 0) return `setting ${setting.id} lists no models (${setting.description})`;
-  if (!existsSync(path.join(root, setting.downstreamPath))) {
-    return `downstream file of setting ${setting.id} not found at ${setting.downstreamPath}`;
-  }
-  return undefined;
+  const missing: string[] = [];
+  if (setting.models.length === 0) missing.push(`setting ${setting.id} lists no models (${setting.description})`);
+  if (!existsSync(path.join(root, setting.corpusPath))) missing.push(`proxy corpus not found at ${setting.corpusPath}`);
+  if (!existsSync(path.join(root, setting.downstreamPath))) missing.push(`downstream file not found at ${setting.downstreamPath}`);
+  return missing.length ? `${setting.id}: ${missing.join('; ')}` : undefined;
 }
 
-/** Loads the statistics of every model of the setting through the token-statistics module. */
+function modelDirOf(setting: Setting, model: string, root: string): string | undefined {
+  try {
+    return resolveModelDir(model, { explicitDir: setting.modelDirs?.[model], root });
+  } catch {
+    return undefined;
+  }
+}
+
+async function engineFor(id: string): Promise<Engine> {
+  if (id === 'onnx') return (await import('../engine/onnx.ts')).onnxEngine;
+  return (await import('../engine/torch.ts')).torchEngine as Engine;
+}
+
+/** Statistics of every model of the setting, from the cache, computing what is missing where weights exist. */
 export async function loadSettingStats(setting: Setting, root = REPO_ROOT): Promise<StatsOutcome> {
   const inputs = settingInputsReason(setting, root);
   if (inputs) return { ok: false, reason: inputs };
-  // Wired to harness/tokenstats once its cache reader lands (getCorpusStats / readCachedCorpusStats).
-  return { ok: false, reason: `token statistics of setting ${setting.id}: the token-statistics cache reader (harness/tokenstats) is not in this revision` };
+  const corpus: ProxyCorpus = loadCorpus(path.join(root, setting.corpusPath));
+  const cacheDir = path.join(root, DEFAULT_CACHE_DIR);
+  const stats: ModelCorpusStats[] = [];
+  const unavailable: string[] = [];
+  for (const model of setting.models) {
+    const dir = modelDirOf(setting, model, root);
+    const spec = statsSpecFor(setting, dir);
+    const cached = readCachedCorpusStats({ modelId: model, corpus, spec, cacheDir });
+    if (cached) {
+      stats.push(cached);
+      continue;
+    }
+    if (!dir) {
+      const where = setting.modelDirs?.[model] ?? `$LONGPROXY_MODEL_DIR/${model} or the Hugging Face cache`;
+      unavailable.push(`${model} (weights not found at ${where}; no cached statistics in ${DEFAULT_CACHE_DIR} for corpus ${setting.corpusPath} and spec context ${spec.contextLength})`);
+      continue;
+    }
+    const engine = await engineFor(setting.engine);
+    stats.push(
+      await getCorpusStats({
+        modelId: model,
+        modelDir: dir,
+        corpus,
+        spec,
+        cacheDir,
+        engineId: engine.id,
+        engineVersion: engine.version,
+        model: () => engine.load({ id: model, dir }),
+      }),
+    );
+  }
+  if (unavailable.length) {
+    return { ok: false, reason: `${setting.id}: token statistics unavailable for ${unavailable.length} of ${setting.models.length} models: ${unavailable.join('; ')}` };
+  }
+  return { ok: true, stats };
 }
