@@ -45,18 +45,24 @@ function defineOne(metric: Metric<any>, setting: Setting): void {
     let skipReason = inputsReason;
 
     beforeAll(async () => {
-      if (skipReason) return;
-      const stats = await loadSettingStats(setting);
-      if (!stats.ok) {
+      if (!skipReason) {
+        const stats = await loadSettingStats(setting);
+        if (stats.ok) {
+          await score(stats.stats);
+          return;
+        }
         skipReason = stats.reason;
-        return;
       }
+      console.log(`[skip] ${metric.id} on ${setting.id}: ${skipReason}`);
+    });
+
+    async function score(stats: Parameters<typeof scoreMetric>[2]): Promise<void> {
       const downstream = loadDownstream(path.join(REPO_ROOT, setting.downstreamPath), { expectedModels: setting.models });
-      record = await scoreMetric(metric, setting, stats.stats, { path: setting.downstreamPath, values: downstream.values }, {
+      record = await scoreMetric(metric, setting, stats, { path: setting.downstreamPath, values: downstream.values }, {
         updateFloor: updateRequested(),
       });
       console.log(heldOutLine(record));
-    });
+    }
 
     it('writes the submission and verifies it with the TypeScript verifier', (ctx) => {
       if (!record) return ctx.skip(skipReason ?? 'scoring did not run');
