@@ -201,9 +201,7 @@ class TorchModel implements LanguageModel {
 export type { TorchModel };
 
 /** `dir` is a Hugging Face folder, or "toy:SEED[:MAXPOS]" for the worker's built-in test model (torch only). */
-export const torchEngine: Engine & {
-  load(ref: ModelRef, options?: TorchLoadOptions): Promise<TorchModel>;
-} = {
+export const torchEngine = {
   id: 'torch',
   version: TORCH_ENGINE_VERSION,
   async load(ref: ModelRef, options: TorchLoadOptions = {}): Promise<TorchModel> {
@@ -237,4 +235,4 @@ export const torchEngine: Engine & {
       throw err;
     }
   },
-};
+} satisfies Engine & { load(ref: ModelRef, options?: TorchLoadOptions): Promise<TorchModel> };
