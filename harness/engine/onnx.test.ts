@@ -1,0 +1,136 @@
+// The ONNX engine on the tiny real model: golden parity with PyTorch, short window = truncated input, batching
+// and prefix reuse change no number, greedy decoding, load errors.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planForwards } from '../tokenstats/plan.ts';
+import type { StatsSpec } from '../tokenstats/types.ts';
+import { onnxEngine } from './onnx.ts';
+import { REPO_ROOT, TINY_MODEL_DIR, tinyModelMissing } from './test-model.ts';
+import type { LanguageModel } from './types.ts';
+
+const missing = tinyModelMissing();
+const text = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'fixtures/corpus/govreport_small.json'), 'utf8')) as { text: string }[])[1].text;
+
+describe.skipIf(missing !== undefined)(`onnx engine on the tiny model${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let model: LanguageModel;
+  let unbatched: LanguageModel;
+  beforeAll(async () => {
+    model = await onnxEngine.load({ id: 'fixture/tiny', dir: TINY_MODEL_DIR });
+    unbatched = await onnxEngine.load({ id: 'fixture/tiny', dir: TINY_MODEL_DIR }, { batch: false });
+  });
+  afterAll(async () => {
+    await model?.dispose();
+    await unbatched?.dispose();
+  });
+
+  const goldenFile = path.join(TINY_MODEL_DIR, 'golden_logprobs.json');
+  it.skipIf(!existsSync(goldenFile))(
+    `matches the PyTorch float32 golden log-probabilities within 1e-4${existsSync(goldenFile) ? '' : ` (skipped: ${path.relative(REPO_ROOT, goldenFile)} absent)`}`,
+    async () => {
+    const golden = JSON.parse(readFileSync(goldenFile, 'utf8')) as GoldenFile;
+    const cases = goldenCases(golden);
+    expect(cases.length).toBeGreaterThan(0);
+    for (const c of cases) {
+      const ids = c.ids ? Int32Array.from(c.ids) : model.tokenize(c.text!).ids;
+      if (c.ids && c.text !== undefined) expect(Array.from(model.tokenize(c.text).ids)).toEqual(c.ids); // same tokenizer
+      const r = await model.forward(ids, 1);
+      expect(r.logprob.length).toBe(c.logprobs.length);
+      let worst = 0;
+      for (let i = 0; i < c.logprobs.length; i++) worst = Math.max(worst, Math.abs(r.logprob[i] - c.logprobs[i]));
+      expect(worst, `${c.name}: max |onnx - torch| log-prob`).toBeLessThan(1e-4);
+      if (c.entropies) c.entropies.forEach((e, i) => expect(Math.abs(r.entropy[i] - e), `${c.name} entropy ${i}`).toBeLessThan(1e-4));
+      if (c.top1) expect(Array.from(r.top1)).toEqual(c.top1.map(Number));
+    }
+    },
+  );
+
+  it('short-window log-probabilities equal those of the same token on the truncated input', async () => {
+    const ids = model.tokenize(text).ids.slice(0, 200);
+    const spec: StatsSpec = { contextLength: 128, stride: 48, maxTokens: 0, shortWindows: [{ size: 32, step: 8 }], addBos: false };
+    const out = await model.runPlan(ids, planForwards(ids.length, spec), false);
+    const short = out.logprob['32/8'];
+    for (const i of [1, 5, 31, 32, 39, 40, 41, 100, 150, 199]) {
+      // the window of position i: the whole prefix below 32, else from the start of its chunk
+      const start = i < 32 ? 0 : Math.floor((i - 32) / 8) * 8;
+      const alone = await model.forward(ids.slice(start, i + 1), i - start);
+      expect(Math.abs(short[i] - alone.logprob[0]), `position ${i}`).toBeLessThan(1e-5);
+    }
+    // long context: position 150 lies in the second long window [48, 176)
+    const alone = await model.forward(ids.slice(48, 151), 150 - 48);
+    expect(Math.abs(out.logprob.long[150] - alone.logprob[0])).toBeLessThan(1e-5);
+    expect(Number.isNaN(out.logprob.long[0])).toBe(true);
+  });
+
+  it('batched and unbatched plans agree, with BOS too', async () => {
+    const ids = model.tokenize(text).ids.slice(0, 160);
+    for (const addBos of model.bosTokenId === null ? [false] : [false, true]) {
+      const spec: StatsSpec = { contextLength: 96, stride: 32, maxTokens: 0, shortWindows: [{ size: 24, step: 8 }, { size: 48, step: 16 }], addBos };
+      const plan = planForwards(ids.length, spec);
+      const a = await model.runPlan(ids, plan, addBos);
+      const b = await unbatched.runPlan(ids, plan, addBos);
+      for (const field of Object.keys(b.logprob)) {
+        for (let i = 0; i < ids.length; i++) {
+          const x = a.logprob[field][i];
+          const y = b.logprob[field][i];
+          if (Number.isNaN(y)) expect(Number.isNaN(x)).toBe(true);
+          else expect(Math.abs(x - y), `${field} ${i}`).toBeLessThan(1e-5);
+        }
+      }
+      expect(Array.from(a.top1)).toEqual(Array.from(b.top1));
+    }
+  });
+
+  it('greedy decoding picks the arg-max at every step', async () => {
+    const prompt = model.tokenize('The Government Accountability Office').ids;
+    const gen = await model.generateGreedy(prompt, 6);
+    expect(gen.length).toBeGreaterThan(0);
+    const all = Int32Array.from([...prompt, ...gen]);
+    const r = await model.forward(all, prompt.length);
+    expect(Array.from(r.top1)).toEqual(Array.from(gen, () => 1));
+  });
+});
+
+describe('onnx engine load errors', () => {
+  it('names the missing file', async () => {
+    await expect(onnxEngine.load({ id: 'x', dir: path.join(REPO_ROOT, 'fixtures/corpus') })).rejects.toThrow(/fixtures\/corpus\/config.json: config.json not found/);
+  });
+});
+
+// The golden file's layout is the models engineer's; accept the shapes a Python script naturally writes.
+type GoldenFile = Record<string, unknown>;
+interface GoldenCase {
+  name: string;
+  text?: string;
+  ids?: number[];
+  logprobs: number[];
+  entropies?: number[];
+  top1?: (number | boolean)[];
+}
+
+function goldenCases(g: GoldenFile): GoldenCase[] {
+  const pick = (o: Record<string, unknown>, ...keys: string[]): unknown => keys.map((k) => o[k]).find((v) => v !== undefined);
+  const asCase = (name: string, o: Record<string, unknown>): GoldenCase | null => {
+    const logprobs = pick(o, 'logprobs', 'logprob', 'log_probs') as number[] | undefined;
+    if (!Array.isArray(logprobs)) return null;
+    return {
+      name,
+      text: pick(o, 'text') as string | undefined,
+      ids: pick(o, 'ids', 'input_ids', 'token_ids') as number[] | undefined,
+      logprobs,
+      entropies: pick(o, 'entropies', 'entropy') as number[] | undefined,
+      top1: pick(o, 'top1', 'top1_flags', 'is_top1') as (number | boolean)[] | undefined,
+    };
+  };
+  const out: GoldenCase[] = [];
+  const visit = (name: string, v: unknown): void => {
+    if (Array.isArray(v)) v.forEach((x, i) => visit(`${name}[${i}]`, x));
+    else if (v && typeof v === 'object') {
+      const c = asCase(name, v as Record<string, unknown>);
+      if (c) out.push(c);
+      else for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(name ? `${name}.${k}` : k, x);
+    }
+  };
+  visit('', g);
+  return out;
+}
