@@ -1,0 +1,54 @@
+// Fills a token-statistics cache for every model of a setting with the torch engine, with exactly the spec and
+// cache keys the scoring suites use (harness/scoring/setting-specs.ts, harness/tokenstats/cache.ts). On the GPU
+// machine this is the GPU-backed half of the scoring run; the scoring suites then read this cache.
+//
+// npx tsx bench/gpu_fill_cache.ts --setting zoo [--device cuda:0] [--dtype bfloat16] [--cache results/cache]
+import path from 'node:path';
+import { loadCorpus } from '../harness/contract/corpus.ts';
+import { getSetting } from '../harness/contract/settings/index.ts';
+import { resolveModelDir } from '../harness/engine/resolve.ts';
+import { torchEngine } from '../harness/engine/torch.ts';
+import { REPO_ROOT } from '../harness/scoring/pipeline.ts';
+import { statsSpecFor } from '../harness/scoring/setting-specs.ts';
+import { DEFAULT_CACHE_DIR, getCorpusStats } from '../harness/tokenstats/cache.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+async function main(): Promise<void> {
+  const setting = getSetting(arg('setting', 'zoo'));
+  const device = arg('device', 'cuda:0');
+  const dtype = arg('dtype', device.startsWith('cuda') ? 'bfloat16' : 'float32');
+  const cacheDir = path.resolve(REPO_ROOT, arg('cache', DEFAULT_CACHE_DIR));
+  const corpus = loadCorpus(path.join(REPO_ROOT, setting.corpusPath));
+  if (setting.models.length === 0) throw new Error(`setting ${setting.id} lists no models (${setting.description})`);
+  const rows: string[] = [];
+  for (const model of setting.models) {
+    const dir = resolveModelDir(model, { explicitDir: setting.modelDirs?.[model], root: REPO_ROOT });
+    const spec = statsSpecFor(setting, dir);
+    const t0 = performance.now();
+    const stats = await getCorpusStats({
+      modelId: model,
+      modelDir: dir,
+      corpus,
+      spec,
+      cacheDir,
+      engineId: torchEngine.id,
+      engineVersion: torchEngine.version,
+      model: () => torchEngine.load({ id: model, dir }, { device, dtype }),
+    });
+    const s = (performance.now() - t0) / 1000;
+    const tokens = stats.docs.reduce((a, d) => a + d.n, 0);
+    rows.push(`| ${model} | ${stats.docs.length} | ${tokens} | ${stats.cost.tokensProcessed} | ${s.toFixed(1)} | ${(stats.cost.tokensProcessed / s).toFixed(0)} |`);
+    console.log(rows[rows.length - 1]);
+  }
+  console.log(`\nsetting ${setting.id}, torch engine on ${device} (${dtype}), cache ${cacheDir}\n`);
+  console.log('| model | docs | tokens | tokens processed | seconds | tokens/s |\n|---|---|---|---|---|---|\n' + rows.join('\n'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
