@@ -160,18 +160,17 @@ def cmd_bench(a):
     torch.set_num_threads(a.threads) if a.threads else None
     model, source = load_model(a.model)
     ids = json.load(open(a.tokens))["ids"]
-    times, tokens = [], 0
+    times, logprobs = [], []
     with torch.inference_mode():
         # One warm-up forward, then timed repeats of all forwards with the same statistics as the ONNX engine.
         token_stats(model(torch.tensor([ids[0]]))[0], ids[0])
         for _ in range(a.repeat):
             t0 = time.perf_counter()
-            for seq in ids:
-                token_stats(model(torch.tensor([seq]))[0], seq)
-                tokens += len(seq)
+            logprobs = [token_stats(model(torch.tensor([seq]))[0], seq)[0] for seq in ids]
             times.append(time.perf_counter() - t0)
     json.dump({"weights": source, "torch": torch.__version__, "threads": torch.get_num_threads(),
-               "seconds": times, "tokens_per_repeat": sum(len(s) for s in ids)}, sys.stdout)
+               "seconds": times, "tokens_per_repeat": sum(len(s) for s in ids),
+               "logprobs": [lp.tolist() for lp in logprobs]}, sys.stdout)
 
 
 def cmd_logprobs(a):
