@@ -3,6 +3,11 @@ import fc from 'fast-check';
 import { LONG_FIELD, longCapacity, planForwards, scoredFrom, specProblems } from './plan.ts';
 import { shortWindowKey, type StatsSpec } from './types.ts';
 
+/** Plain checks inside the property: fast-check reports the failing case and this message. */
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new Error(message);
+}
+
 const specArb = fc
   .record({
     contextLength: fc.integer({ min: 3, max: 64 }),
@@ -22,41 +27,40 @@ describe('planForwards', () => {
   it('scores every position >= scoredFrom exactly once per field, with the promised context', () => {
     fc.assert(
       fc.property(specArb, fc.integer({ min: 0, max: 300 }), (spec, n) => {
-        expect(specProblems(spec)).toEqual([]);
+        check(specProblems(spec).length === 0, `spec problems ${specProblems(spec)}`);
         const plan = planForwards(n, spec);
         const from = scoredFrom(spec);
         const cap = longCapacity(spec);
         const fields = [LONG_FIELD, ...spec.shortWindows.map(shortWindowKey)];
         const seen = new Map(fields.map((f) => [f, new Int32Array(n)]));
         for (const f of plan) {
-          expect(f.start).toBeGreaterThanOrEqual(0);
-          expect(f.end).toBeLessThanOrEqual(n);
-          expect(f.scoreFrom).toBeGreaterThanOrEqual(Math.max(from, f.start));
-          expect(f.scoreFrom).toBeLessThan(f.end);
-          if (!spec.addBos) expect(f.scoreFrom).toBeGreaterThan(f.start); // a scored token always has context
+          check(f.start >= 0, 'start >= 0');
+          check(f.end <= n, 'end <= n');
+          check(f.scoreFrom >= Math.max(from, f.start), 'scoreFrom >= max(scoredFrom, start)');
+          check(f.scoreFrom < f.end, 'scoreFrom < end');
+          if (!spec.addBos) check(f.scoreFrom > f.start, 'a scored token always has context');
           const counts = seen.get(f.field);
-          expect(counts, `unknown field ${f.field}`).toBeDefined();
-          if (f.field === LONG_FIELD) expect(f.end - f.start).toBeLessThanOrEqual(cap);
+          check(counts !== undefined, `unknown field ${f.field}`);
+          if (f.field === LONG_FIELD) check(f.end - f.start <= cap, 'long forward within contextLength');
           const w = spec.shortWindows.find((x) => shortWindowKey(x) === f.field);
           for (let i = f.scoreFrom; i < f.end; i++) {
             counts![i]++;
             const ctx = i - f.start;
             if (f.field === LONG_FIELD) {
               // at least contextLength - stride tokens of context wherever the document allows it
-              expect(ctx).toBeGreaterThanOrEqual(Math.min(i, cap - spec.stride));
+              check(ctx >= Math.min(i, cap - spec.stride), `long context of ${i} is ${ctx}`);
             } else if (i >= w!.size) {
-              expect(ctx).toBeGreaterThanOrEqual(w!.size);
-              expect(ctx).toBeLessThanOrEqual(w!.size + w!.step - 1);
+              check(ctx >= w!.size && ctx <= w!.size + w!.step - 1, `${f.field} context of ${i} is ${ctx}`);
             } else {
-              expect(f.start).toBe(0); // the whole prefix
+              check(f.start === 0, `${f.field}: position ${i} < size must see its whole prefix`);
             }
           }
         }
         for (const [field, counts] of seen) {
-          for (let i = 0; i < n; i++) expect(counts[i], `${field} position ${i}`).toBe(i >= from ? 1 : 0);
+          for (let i = 0; i < n; i++) check(counts[i] === (i >= from ? 1 : 0), `${field} position ${i} scored ${counts[i]} times`);
         }
       }),
-      { numRuns: 150, seed: 20261123 },
+      { numRuns: 300, seed: 20261123 },
     );
   });
 
