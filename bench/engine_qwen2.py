@@ -46,11 +46,29 @@ def read_safetensors(path):
 
 
 def read_onnx_initializers(path):
+    """Hugging Face parameter names from an ONNX export: initializers keep their names where the exporter used the
+    parameter directly (embeddings, norms, biases); Linear weights become transposed, anonymous MatMul inputs
+    ("onnx::MatMul_123"), named here from the MatMul node's module scope ("/model/layers.0/self_attn/q_proj/MatMul").
+    Cast nodes (float16-stored weights) are looked through."""
     import onnx
     from onnx import numpy_helper
 
     model = onnx.load(path)
-    return {init.name: torch.from_numpy(numpy_helper.to_array(init).astype(np.float32).copy()) for init in model.graph.initializer}
+    inits = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in model.graph.initializer}
+    source = {}  # value name -> initializer name, through Cast / Identity
+    for node in model.graph.node:
+        if node.op_type in ("Cast", "Identity") and node.input[0] in (inits.keys() | source.keys()):
+            source[node.output[0]] = source.get(node.input[0], node.input[0])
+    out = {name: torch.from_numpy(a.copy()) for name, a in inits.items() if name.startswith(("model.", "lm_head."))}
+    for node in model.graph.node:
+        if node.op_type != "MatMul" or not node.name.endswith("/MatMul"):
+            continue
+        for value in node.input:
+            init = source.get(value, value)
+            if init in inits and not init.startswith(("model.", "lm_head.")):
+                scope = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
+                out[scope + ".weight"] = torch.from_numpy(inits[init].T.copy())
+    return out
 
 
 def load_weights(model_dir):
