@@ -64,6 +64,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const nBoot = intFlag('n-boot', values['n-boot'], DEFAULT_N_BOOT);
   const seed = intFlag('seed', values.seed, DEFAULT_SEED);
+  if (nBoot < 1) throw new UserError(`--n-boot: must be at least 1, got ${nBoot}`);
+  if (seed < 0 || seed >= 2 ** 32) throw new UserError(`--seed: must be an integer in [0, 2**32), got ${seed}`);
 
   const showProgress = process.stderr.isTTY;
   const started = Date.now();
