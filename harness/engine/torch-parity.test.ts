@@ -31,7 +31,8 @@ const probe = spawnSync(
   { encoding: 'utf8' },
 );
 const [hasTransformers, hasCuda] = (probe.stdout ?? '').trim().split(' ').map((x) => x === '1');
-const onnxRuns = existsSync(path.join(root, 'node_modules/onnxruntime-node'));
+// LONGPROXY_PARITY_FROM_PACK=1 takes the ONNX side from the pack even where onnxruntime-node is installed.
+const onnxRuns = existsSync(path.join(root, 'node_modules/onnxruntime-node')) && !process.env.LONGPROXY_PARITY_FROM_PACK;
 
 interface RefDoc {
   docId: string;
@@ -107,7 +108,11 @@ function makeTestModels(): string[] {
   return out;
 }
 
-const dirs = [...makeTestModels(), ...parityModelDirs().map((d) => path.join(root, d))];
+// Without onnxruntime-node (the GPU machine) the folders are those of the parity pack.
+const dirs =
+  !onnxRuns && existsSync(packFile)
+    ? (JSON.parse(readFileSync(packFile, 'utf8')) as { models: { dir: string }[] }).models.map((m) => path.join(root, m.dir))
+    : [...makeTestModels(), ...parityModelDirs().map((d) => path.join(root, d))];
 const reason =
   probe.status !== 0
     ? `python3 with torch and numpy not found at ${py} (set LONGPROXY_PYTHON)`

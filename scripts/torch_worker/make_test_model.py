@@ -49,12 +49,13 @@ def main() -> None:
     ap.add_argument("--tokenizer-dir", required=True)
     ap.add_argument("--arch", choices=["qwen2", "llama"], default="qwen2")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--hidden", type=int, default=32)
     a = ap.parse_args()
     tok = json.load(open(os.path.join(a.tokenizer_dir, "tokenizer.json")))
     vocab = tok["model"]["vocab"]
     ids = vocab.values() if isinstance(vocab, dict) else range(len(vocab))
     v = max(max(ids), max((t["id"] for t in tok.get("added_tokens", [])), default=0)) + 1
-    d, inter, layers, heads, kv = 32, 64, 2, 4, 2
+    d, inter, layers, heads, kv = a.hidden, 2 * a.hidden, 2, 4, 2
     qwen = a.arch == "qwen2"
     cfg = {"model_type": a.arch, "architectures": ["Qwen2ForCausalLM" if qwen else "LlamaForCausalLM"],
            "hidden_size": d, "intermediate_size": inter, "num_hidden_layers": layers, "num_attention_heads": heads,
