@@ -36,8 +36,8 @@ EOT = '<|endoftext|>'
 SIZES = {
     'xs': (64, 2, 2, 1, 192),
     's': (96, 2, 4, 2, 288),
-    'm': (128, 3, 4, 2, 384),
-    'l': (128, 4, 4, 2, 448),
+    'm': (128, 2, 4, 2, 384),
+    'l': (128, 3, 4, 2, 448),
 }
 BASES = {
     # name: trained length, size, mix, steps
@@ -245,7 +245,8 @@ def check_rope(model, cfg, rope, size):
     elif rope[0] == 'linear':
         expect = base / rope[1]
     elif rope[0] == 'ntk':
-        expect = 1.0 / (cfg.rope_theta ** (torch.arange(0, dh, 2, dtype=torch.float64) / dh))
+        theta = 10000.0 * rope[1] ** (dh / (dh - 2))
+        expect = 1.0 / (theta ** (torch.arange(0, dh, 2, dtype=torch.float64) / dh))
     else:
         # YaRN: high frequencies kept, low frequencies interpolated by the factor: check both ends.
         assert abs(inv[0] / base[0] - 1) < 1e-4 and abs(inv[-1] * rope[1] / base[-1] - 1) < 1e-3, (inv, base)
@@ -253,15 +254,20 @@ def check_rope(model, cfg, rope, size):
     assert torch.allclose(inv, expect, rtol=1e-5), (rope, inv, expect)
 
 
-def train(model, src, seq_len, steps, lr, bsz_tokens, log, warmup=50):
+def train(model, src, seq_len, steps, lr, bsz_tokens, log, seconds, warmup=50):
+    """AdamW with warm-up and cosine decay. If the planned steps would not fit in `seconds` (measured after 20
+    steps), the plan is shortened so that the schedule still decays; the card records the steps actually run."""
     dev = 'cuda'
     model.to(dev).train()
     bsz = max(1, bsz_tokens // seq_len)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
+    plan = {'steps': steps}
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / steps)))))
+        opt, lambda s: min(1.0, (s + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / plan['steps'])))))
     losses = []
-    for step in range(steps):
+    t0 = time.time()
+    step = 0
+    while step < plan['steps']:
         x = src.batch(bsz, seq_len + 1).to(dev)
         with torch.autocast('cuda', dtype=torch.bfloat16):
             logits = model(input_ids=x[:, :-1]).logits
@@ -272,10 +278,17 @@ def train(model, src, seq_len, steps, lr, bsz_tokens, log, warmup=50):
         opt.step()
         sched.step()
         losses.append(loss.item())
-        if step % 200 == 0 or step == steps - 1:
+        if step == 20:
+            per_step = (time.time() - t0) / 21
+            fit = int(seconds / per_step)
+            if fit < plan['steps']:
+                log(f'{per_step * 1000:.0f} ms/step: {plan["steps"]} steps do not fit in {seconds}s, running {fit}')
+                plan['steps'] = max(fit, 40)
+        if step % 200 == 0 or step == plan['steps'] - 1:
             log(f'step {step} loss {np.mean(losses[-50:]):.3f}')
+        step += 1
     model.cpu().eval()
-    return float(np.mean(losses[-50:]))
+    return float(np.mean(losses[-50:])), step
 
 
 def round_weights_fp16(model):
@@ -402,6 +415,7 @@ def quick_eval(model, tok, hay_stream, seed, lengths=(512, 1024, 2048, LONG), n_
 
 # ---------------------------------------------------------------------------------------------------------------
 def worker(job_group, shared):
+    torch.set_num_threads(1)
     torch.manual_seed(0)
     tok = __import__('tokenizers').Tokenizer.from_file(shared['tok_path'])
     prose = np.load(shared['prose_path'])
@@ -422,9 +436,12 @@ def worker(job_group, shared):
         loss = None
         if job['steps'] > 0:
             src = SeqSource(tok, prose, code, job['mix'], job['seed'])
-            loss = train(model, src, job['seq_len'], job['steps'], job['lr'], job['bsz_tokens'], log)
+            loss, done_steps = train(model, src, job['seq_len'], job['steps'], job['lr'], job['bsz_tokens'], log,
+                                     job['seconds'])
+            job['steps_run'] = done_steps
         torch.save(model.state_dict(), job['ckpt'])
-        json.dump({'final_loss': loss, 'seconds': time.time() - t0, 'params': sum(p.numel() for p in model.parameters())},
+        json.dump({'final_loss': loss, 'seconds': time.time() - t0, 'steps_run': job.get('steps_run', 0),
+                   'params': sum(p.numel() for p in model.parameters())},
                   open(job['ckpt'] + '.json', 'w'))
         log(f'done loss={loss} in {time.time() - t0:.1f}s')
 
@@ -471,7 +488,8 @@ def finish(t, out, work):
         raise RuntimeError(f'ONNX vs PyTorch parity of {name} is {par} (> 1e-3)')
     meta = json.load(open(os.path.join(work, f'{name}.pt.json')))
     card = dict(name=name, config=cfg.to_dict(), params=meta['params'], onnx_bytes=size_bytes,
-                final_loss=meta['final_loss'], train_seconds=meta['seconds'], onnx_vs_torch_max_abs_logprob=par,
+                final_loss=meta['final_loss'], train_seconds=meta['seconds'], steps_run=meta['steps_run'],
+                onnx_vs_torch_max_abs_logprob=par,
                 weights='float16 initializers cast to float32 in the graph; PyTorch reference uses the same rounded values',
                 **t['extra'])
     if t['golden_text'] is not None:
@@ -531,6 +549,8 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--procs', type=int, default=6)
     ap.add_argument('--scale', type=float, default=1.0, help='multiply training steps (smoke runs: 0.02)')
+    ap.add_argument('--phase1-seconds', type=float, default=230, help='time budget of each from-scratch training job')
+    ap.add_argument('--phase2-seconds', type=float, default=80, help='time budget of each continued-training job')
     args = ap.parse_args()
     t_start = time.time()
     out = args.out
@@ -559,11 +579,12 @@ def main():
         return dict(name=name, size=b['size'], mix=b['mix'], rope=rope, init_from=init_from,
                     steps=max(1, int(steps * args.scale)) if steps > 0 else 0,
                     seq_len=seq_len or b['train_len'], lr=3e-3 if init_from is None else 1e-3, bsz_tokens=32768,
-                    seed=sum(map(ord, name)), ckpt=os.path.join(work, f'{name}.pt'))
+                    seed=sum(map(ord, name)), ckpt=os.path.join(work, f'{name}.pt'),
+                    seconds=args.phase1_seconds if init_from is None else args.phase2_seconds)
 
     # Phase 1: bases (and the fixture) from scratch.
     base_jobs = [job(n, n) for n in BASES]
-    run_parallel(split_groups(base_jobs, args.procs), shared)
+    run_parallel(split_groups(base_jobs, len(base_jobs)), shared)  # one process per job: the time budgets run side by side
     print(f'phase 1 done at {time.time() - t_start:.0f}s', flush=True)
     # Phase 2: derived models (RoPE change, optional continued training at LONG).
     derived = []
@@ -572,7 +593,7 @@ def main():
             continue
         derived.append(job(name, base, rope=rope, init_from=os.path.join(work, f'{base}.pt'),
                            steps=FT_STEPS if ft else 0, seq_len=LONG))
-    run_parallel(split_groups(derived, args.procs), shared)
+    run_parallel(split_groups(derived, len(derived)), shared)
     print(f'phase 2 done at {time.time() - t_start:.0f}s', flush=True)
 
     # Phase 3: export, parity, quick evaluation, cards (one process per model, in parallel).
