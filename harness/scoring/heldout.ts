@@ -73,6 +73,13 @@ export function runHeldOut(
   opts: HeldOutOptions = DEFAULT_HELD_OUT,
 ): HeldOutOutcome {
   const usable = usableCandidates(candidates, models);
+  if (usable.length === 0) {
+    const bad = models.filter((m) => candidates.every((c) => !Number.isFinite(c.scores[m])));
+    throw new Error(
+      `held-out protocol: no grid point gives finite scores for every model` +
+        (bad.length ? ` (never finite for ${bad.join(', ')}: e.g. no key token at any threshold)` : ' (each grid point fails on some model)'),
+    );
+  }
   const { train } = splitSizes(models.length, opts.trainFraction);
   const rng = new Rng(opts.seed);
   const testSpearman: number[] = [];

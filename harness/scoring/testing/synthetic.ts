@@ -22,8 +22,8 @@ export function syntheticSetting(root: string, nModels = 9, seed = 1): Synthetic
       buildDoc(
         `doc${d}`,
         Array.from({ length: 40 }, (_, t) => {
-          const long = -(3 - 2 * quality[i]) * (0.5 + rng.next()) - (t < 16 ? 0.5 : 0);
-          const short = long - quality[i] * rng.next() * 3;
+          const long = -(3 - 2 * quality[i]) * (0.1 + 1.4 * rng.next()) - (t < 16 ? 0.5 : 0);
+          const short = long - (quality[i] + 0.3) * rng.next() * 4;
           return { bytes: 1 + rng.int(4), long, shorts: [short, short - 0.1], entropy: 2, top1: rng.next() < quality[i] ? 1 : 0 };
         }),
         1,
