@@ -237,10 +237,18 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
         except ImportError:
             pass
     kwargs = dict(local_files_only=True, trust_remote_code=False, attn_implementation=attn)
+    if device.type == "cuda":
+        kwargs["device_map"] = str(device)  # weights go straight to the GPU (a 14B model never sits in host memory)
     try:
+        try:
+            model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype, **kwargs)
+        except TypeError:  # transformers < 4.56 names it torch_dtype
+            model = AutoModelForCausalLM.from_pretrained(model_dir, torch_dtype=dtype, **kwargs)
+    except (ImportError, ValueError) as err:
+        if "device_map" not in kwargs or "accelerate" not in str(err).lower():
+            raise
+        kwargs.pop("device_map")  # device_map needs accelerate; load on the host, then move
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype, **kwargs)
-    except TypeError:  # transformers < 4.56 names it torch_dtype
-        model = AutoModelForCausalLM.from_pretrained(model_dir, torch_dtype=dtype, **kwargs)
     model = model.to(device).eval()
     return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn)
 
