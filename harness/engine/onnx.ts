@@ -7,7 +7,8 @@ import path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { UserError } from '../errors.ts';
 import { fingerprintModelDir } from './fingerprint.ts';
-import { rowArgmax, rowStats } from './logits.ts';
+import { rowArgmax } from './logits.ts';
+import { rowStatsBatch, type RowRequest } from './row-stats.ts';
 import { loadTokenizer, type SpanTokenizer } from './tokenizer.ts';
 import type { Engine, ForwardResult, LanguageModel, ModelRef, PlannedForward, PlanOutputs, TokenizedText } from './types.ts';
 
@@ -104,13 +105,11 @@ class OnnxModel implements LanguageModel {
     if (scoreFrom < 1) throw new Error('forward: scoreFrom must be >= 1 (position 0 has no prediction)');
     const { data, vocab } = await this.logits([ids]);
     const n = ids.length - scoreFrom;
-    const r: ForwardResult = { logprob: new Float32Array(n), entropy: new Float32Array(n), top1: new Uint8Array(n) };
-    for (let i = scoreFrom; i < ids.length; i++) {
-      const s = rowStats(data, (i - 1) * vocab, vocab, ids[i]);
-      r.logprob[i - scoreFrom] = s.logprob;
-      r.entropy[i - scoreFrom] = s.entropy;
-      r.top1[i - scoreFrom] = s.top1 ? 1 : 0;
-    }
+    const rows: RowRequest[] = [];
+    for (let i = scoreFrom; i < ids.length; i++) rows.push({ offset: (i - 1) * vocab, target: ids[i] });
+    const s = await rowStatsBatch(data, vocab, rows);
+    const r: ForwardResult = { logprob: Float32Array.from(s.logprob), entropy: Float32Array.from(s.entropy), top1: new Uint8Array(n) };
+    for (let k = 0; k < n; k++) r.top1[k] = s.argmax[k] === rows[k].target ? 1 : 0;
     return r;
   }
 
@@ -144,21 +143,33 @@ class OnnxModel implements LanguageModel {
         const inputs = group.map((r) => (bos === null ? ids.subarray(r.start, r.end) : [bos, ...ids.subarray(r.start, r.end)]));
         const { data, vocab } = await this.logits(inputs);
         out.tokensProcessed += group.length * (len + offset);
+        // Every scored row of the group in one statistics run, then scattered into the fields.
+        const rows: RowRequest[] = [];
+        const rowAt = new Map<number, number>(); // logits offset -> row (fields sharing a forward share rows)
+        const sinks: { field: string; i: number; row: number }[] = [];
         group.forEach((r, b) => {
           const base = b * (len + offset) * vocab;
           for (const f of users.get(r.start)!) {
-            const field = out.logprob[f.field];
             for (let i = f.scoreFrom; i < f.end; i++) {
               // input index of position i is i - start + offset; its prediction sits one row earlier
-              const s = rowStats(data, base + (i - r.start + offset - 1) * vocab, vocab, ids[i]);
-              field[i] = s.logprob;
-              if (f.field === 'long') {
-                out.entropy[i] = s.entropy;
-                out.top1[i] = s.top1 ? 1 : 0;
+              const at = base + (i - r.start + offset - 1) * vocab;
+              let row = rowAt.get(at);
+              if (row === undefined) {
+                row = rows.push({ offset: at, target: ids[i] }) - 1;
+                rowAt.set(at, row);
               }
+              sinks.push({ field: f.field, i, row });
             }
           }
         });
+        const st = await rowStatsBatch(data, vocab, rows);
+        for (const { field, i, row } of sinks) {
+          out.logprob[field][i] = st.logprob[row];
+          if (field === 'long') {
+            out.entropy[i] = st.entropy[row];
+            out.top1[i] = st.argmax[row] === ids[i] ? 1 : 0;
+          }
+        }
       }
     }
     return out;
@@ -204,7 +215,9 @@ async function load(ref: ModelRef, options: OnnxLoadOptions = {}): Promise<Langu
     dtype: 'fp32',
     device: device as 'cpu',
     use_external_data_format: existsSync(`${onnxFile}_data`),
-  })) as unknown as CausalLM;
+    // The statistics session (row-stats.ts) runs between model runs: idle spinning threads would steal its cores.
+    session_options: { extra: { session: { intra_op: { allow_spinning: '0' } } } },
+  } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])) as unknown as CausalLM;
   const fingerprint = await fingerprintModelDir(dir);
   return new OnnxModel({ id: ref.id, dir }, device, maxPositions, fingerprint, tokenizer, model, Number(config.vocab_size ?? tokenizer.vocabSize), {
     batch: options.batch ?? true,
