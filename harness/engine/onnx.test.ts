@@ -26,22 +26,28 @@ describe.skipIf(missing !== undefined)(`onnx engine on the tiny model${missing ?
 
   const goldenFile = path.join(TINY_MODEL_DIR, 'golden_logprobs.json');
   it.skipIf(!existsSync(goldenFile))(
-    `matches the PyTorch float32 golden log-probabilities within 1e-4${existsSync(goldenFile) ? '' : ` (skipped: ${path.relative(REPO_ROOT, goldenFile)} absent)`}`,
+    `matches the PyTorch float32 golden statistics within 1e-4, with the reference tokenizer's ids and byte spans${existsSync(goldenFile) ? '' : ` (skipped: ${path.relative(REPO_ROOT, goldenFile)} absent)`}`,
     async () => {
-    const golden = JSON.parse(readFileSync(goldenFile, 'utf8')) as GoldenFile;
-    const cases = goldenCases(golden);
-    expect(cases.length).toBeGreaterThan(0);
-    for (const c of cases) {
-      const ids = c.ids ? Int32Array.from(c.ids) : model.tokenize(c.text!).ids;
-      if (c.ids && c.text !== undefined) expect(Array.from(model.tokenize(c.text).ids)).toEqual(c.ids); // same tokenizer
-      const r = await model.forward(ids, 1);
-      expect(r.logprob.length).toBe(c.logprobs.length);
-      let worst = 0;
-      for (let i = 0; i < c.logprobs.length; i++) worst = Math.max(worst, Math.abs(r.logprob[i] - c.logprobs[i]));
-      expect(worst, `${c.name}: max |onnx - torch| log-prob`).toBeLessThan(1e-4);
-      if (c.entropies) c.entropies.forEach((e, i) => expect(Math.abs(r.entropy[i] - e), `${c.name} entropy ${i}`).toBeLessThan(1e-4));
-      if (c.top1) expect(Array.from(r.top1)).toEqual(c.top1.map(Number));
-    }
+      const golden = JSON.parse(readFileSync(goldenFile, 'utf8')) as Golden;
+      expect(golden.cases.map((c) => c.name)).toEqual(['full', 'last128']);
+      const t = model.tokenize(golden.text);
+      const full = golden.cases[0];
+      expect(Array.from(t.ids)).toEqual(full.token_ids);
+      expect(Array.from(t.byteStart)).toEqual(full.byte_start);
+      expect(Array.from(t.byteEnd)).toEqual(full.byte_end);
+      for (const c of golden.cases) {
+        const r = await model.forward(Int32Array.from(c.token_ids), 1);
+        expect(r.logprob.length).toBe(c.token_ids.length - 1);
+        let worst = 0;
+        let worstEntropy = 0;
+        for (let i = 1; i < c.token_ids.length; i++) {
+          worst = Math.max(worst, Math.abs(r.logprob[i - 1] - c.logprob[i]!));
+          worstEntropy = Math.max(worstEntropy, Math.abs(r.entropy[i - 1] - c.entropy[i]!));
+        }
+        expect(worst, `${c.name}: max |onnx - torch| log-prob`).toBeLessThan(1e-4);
+        expect(worstEntropy, `${c.name}: max |onnx - torch| entropy`).toBeLessThan(1e-4);
+        expect(Array.from(r.top1), `${c.name}: top-1 flags`).toEqual(c.top1.slice(1));
+      }
     },
   );
 
@@ -97,40 +103,18 @@ describe('onnx engine load errors', () => {
   });
 });
 
-// The golden file's layout is the models engineer's; accept the shapes a Python script naturally writes.
-type GoldenFile = Record<string, unknown>;
-interface GoldenCase {
-  name: string;
-  text?: string;
-  ids?: number[];
-  logprobs: number[];
-  entropies?: number[];
-  top1?: (number | boolean)[];
-}
-
-function goldenCases(g: GoldenFile): GoldenCase[] {
-  const pick = (o: Record<string, unknown>, ...keys: string[]): unknown => keys.map((k) => o[k]).find((v) => v !== undefined);
-  const asCase = (name: string, o: Record<string, unknown>): GoldenCase | null => {
-    const logprobs = pick(o, 'logprobs', 'logprob', 'log_probs') as number[] | undefined;
-    if (!Array.isArray(logprobs)) return null;
-    return {
-      name,
-      text: pick(o, 'text') as string | undefined,
-      ids: pick(o, 'ids', 'input_ids', 'token_ids') as number[] | undefined,
-      logprobs,
-      entropies: pick(o, 'entropies', 'entropy') as number[] | undefined,
-      top1: pick(o, 'top1', 'top1_flags', 'is_top1') as (number | boolean)[] | undefined,
-    };
-  };
-  const out: GoldenCase[] = [];
-  const visit = (name: string, v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((x, i) => visit(`${name}[${i}]`, x));
-    else if (v && typeof v === 'object') {
-      const c = asCase(name, v as Record<string, unknown>);
-      if (c) out.push(c);
-      else for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(name ? `${name}.${k}` : k, x);
-    }
-  };
-  visit('', g);
-  return out;
+/** fixtures/models/tiny-qwen2/golden_logprobs.json, written by scripts/zoo/build_zoo.py (golden()). */
+interface Golden {
+  text: string;
+  cases: {
+    name: string;
+    offset_tokens: number;
+    token_ids: number[];
+    byte_start: number[];
+    byte_end: number[];
+    /** null at position 0 (no BOS, no prediction) */
+    logprob: (number | null)[];
+    entropy: (number | null)[];
+    top1: (number | null)[];
+  }[];
 }
