@@ -9,7 +9,7 @@
 //   <cache>/entries/<k0k1>/<key>.cost.json  what computing it cost (tokens, seconds, engine, device)
 //   <cache>/tmp/                            temporary files (git-ignored)
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
 import { fingerprintModelDir } from '../engine/fingerprint.ts';
@@ -102,6 +102,34 @@ function readManifest(cacheDir: string): Manifest {
     return m;
   } catch (err) {
     throw new UserError(`${file}: the cache manifest is unreadable (${(err as Error).message}); restore it from git or delete it to rebuild the cache`);
+  }
+}
+
+/** Runs `fn` holding <cache>/tmp/manifest.lock, so that processes filling the same cache (parallel test workers)
+ *  do not drop each other's manifest records. A lock older than a minute is taken to be left by a killed run. */
+function withManifestLock<T>(cacheDir: string, fn: () => T): T {
+  const lock = path.join(cacheDir, 'tmp', 'manifest.lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
+      } catch {
+        // removed by its owner meanwhile
+      }
+      if (Date.now() > deadline) throw new Error(`${lock}: held for over two minutes; delete it if no longproxy process is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
   }
 }
 
@@ -220,19 +248,19 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
   }
   if (model) await model.dispose();
 
-  // Re-read the manifest just before writing: another process may have recorded other models meanwhile.
-  const manifest = readManifest(cacheDir);
-  const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
-  const prev = manifest.models[o.modelId];
-  const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === engineVersion;
-  const rec: ModelRecord = same ? prev : { fingerprint, engine: o.engineId, engineVersion, complete: {} };
-  const already = rec.complete[setKey];
-  if (!same || !already) {
+  withManifestLock(cacheDir, () => {
+    // Re-read under the lock: another process may have recorded other models meanwhile.
+    const manifest = readManifest(cacheDir);
+    const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
+    const prev = manifest.models[o.modelId];
+    const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === engineVersion;
+    const rec: ModelRecord = same ? prev : { fingerprint, engine: o.engineId, engineVersion, complete: {} };
+    if (same && rec.complete[setKey]) return;
     rec.complete[setKey] = { corpus: path.relative(process.cwd(), path.resolve(o.corpus.path)), spec: canonicalSpec(o.spec), docs: o.corpus.documents.map((d) => d.id) };
     manifest.models[o.modelId] = rec;
     const sorted: Manifest = { format: 1, models: Object.fromEntries(Object.entries(manifest.models).sort(([a], [b]) => (a < b ? -1 : 1))) };
     atomicWrite(cacheDir, manifestPath(cacheDir), `${JSON.stringify(sorted, null, 1)}\n`);
-  }
+  });
   const valid = results as { stats: DocStats; cost: ComputeCost }[];
   return { model: o.modelId, spec: canonicalSpec(o.spec), docs: valid.map((r) => r.stats), cost: sumCost(valid.map((r) => r.cost), o.engineId) };
 }

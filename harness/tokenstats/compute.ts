@@ -25,7 +25,13 @@ export function checkSpec(spec: StatsSpec, model?: Pick<LanguageModel, 'maxPosit
 
 export async function computeDocStats(model: LanguageModel, doc: CorpusDocument, spec: StatsSpec): Promise<{ stats: DocStats; cost: ComputeCost }> {
   const t0 = performance.now();
-  const tokens = cutTokens(model.tokenize(doc.text), spec.maxTokens);
+  let tokenized;
+  try {
+    tokenized = model.tokenize(doc.text);
+  } catch (err) {
+    throw new Error(`document ${doc.id}: ${(err as Error).message}`);
+  }
+  const tokens = cutTokens(tokenized, spec.maxTokens);
   const plan = planForwards(tokens.ids.length, spec);
   const out = await model.runPlan(tokens.ids, plan, spec.addBos);
   const stats = assembleDocStats(doc.id, tokens, spec, out);
