@@ -29,13 +29,15 @@ export class ProgressBar {
   constructor(
     private readonly label: string,
     private readonly totalBytes: number,
-    stream: NodeJS.WriteStream = process.stderr,
+    stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY'> = process.stderr,
+    /** Draw even under Vitest (for the bar's own test). */
+    force = false,
   ) {
-    this.enabled = Boolean(stream.isTTY) && !process.env.VITEST && !process.env.LONGPROXY_NO_PROGRESS;
+    this.enabled = force || (Boolean(stream.isTTY) && !process.env.VITEST && !process.env.LONGPROXY_NO_PROGRESS);
     this.stream = stream;
   }
 
-  private readonly stream: NodeJS.WriteStream;
+  private readonly stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY'>;
 
   update(e: ProgressEvent, bytes: number): void {
     if (!e.cached) {
