@@ -41,17 +41,17 @@ SIZES = {
 }
 BASES = {
     # name: trained length, size, mix, steps
-    'b256': dict(train_len=256, size='s', mix='prose', steps=1400),
-    'b512': dict(train_len=512, size='m', mix='prose', steps=1400),
-    'b1k': dict(train_len=1024, size='m', mix='prose', steps=1400),
-    'native4k-s': dict(train_len=LONG, size='s', mix='prose', steps=1000),
-    'native4k-m': dict(train_len=LONG, size='m', mix='prose', steps=1000),
-    'native4k-l': dict(train_len=LONG, size='l', mix='prose', steps=1000),
-    'native4k-code': dict(train_len=LONG, size='m', mix='code', steps=1000),
-    'native4k-lm': dict(train_len=LONG, size='m', mix='lm', steps=1000),
+    'b256': dict(train_len=256, size='s', mix='prose', steps=8000),
+    'b512': dict(train_len=512, size='m', mix='prose', steps=8000),
+    'b1k': dict(train_len=1024, size='m', mix='prose', steps=8000),
+    'native4k-s': dict(train_len=LONG, size='s', mix='prose', steps=8000),
+    'native4k-m': dict(train_len=LONG, size='m', mix='prose', steps=8000),
+    'native4k-l': dict(train_len=LONG, size='l', mix='prose', steps=8000),
+    'native4k-code': dict(train_len=LONG, size='m', mix='code', steps=8000),
+    'native4k-lm': dict(train_len=LONG, size='m', mix='lm', steps=8000),
     'fixture': dict(train_len=512, size='xs', mix='lm', steps=500),
 }
-FT_STEPS = 300
+FT_STEPS = 800
 # zoo models: name -> (base, rope change, continued training at LONG?, description, locked-model analogue)
 ZOO = {
     'short256-none': ('b256', None, False, 'trained at 256 tokens, no extension', 'short-context base run far past its length'),
@@ -76,8 +76,8 @@ ZOO = {
 # Share of training sequences that carry retrieval-shaped structure (facts restated later, key-value lists,
 # repeated passages) and of code text, per mix.
 MIXES = {
-    'prose': dict(p_synth=0.5, p_code=0.1),
-    'code': dict(p_synth=0.6, p_code=0.5),
+    'prose': dict(p_synth=0.6, p_code=0.1),
+    'code': dict(p_synth=0.7, p_code=0.5),
     'lm': dict(p_synth=0.0, p_code=0.1),
 }
 
@@ -85,8 +85,8 @@ ADJ = ('red blue green quiet rapid silver golden hidden ancient bright calm dark
        'jolly keen lively mellow noble odd proud rough sharp tidy urban vivid warm young brave clever').split()
 NOUN = ('river table falcon garden harbor lantern meadow orchard pillar quarry rocket saddle tunnel valley wagon '
         'anchor basket candle dragon engine forest glacier hammer island jacket kettle ladder magnet needle').split()
-TEMPLATES = ['The access code of {k} is', 'The reference number for {k} is', 'The secret value of {k} is',
-             'The record id for {k} is', 'The assigned code for {k} is']
+TEMPLATES = ['The special magic number for {k} is', 'The access code for {k} is', 'The reference number for {k} is',
+             'The secret value for {k} is', 'The record id for {k} is', 'The assigned code for {k} is']
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -123,90 +123,121 @@ def encode(tok, text):
 
 # ---------------------------------------------------------------------------------------------------------------
 class SeqSource:
-    """Training sequences of one length in token space: prose or code windows, with retrieval-shaped structure
-    inserted into a share of them (facts restated later, key-value lists with repeated lines, repeated spans)."""
+    """Training sequences of one length in token space: prose or code windows into which, for a share of the
+    sequences, retrieval-shaped episodes are inserted -- facts stated once and restated or asked for later,
+    key-value lines repeated later, variable-assignment chains traced back, passages repeated -- the kind of
+    synthetic long-context data that long-context training mixes (e.g. FILM-7B's) use. Models trained at a length
+    learn to retrieve across that length; what they do beyond it depends on their RoPE and continued training."""
 
     def __init__(self, tok, prose_stream, code_stream, mix, seed):
         self.tok, self.prose, self.code = tok, prose_stream, code_stream
         self.mix = MIXES[mix]
         self.rng = random.Random(seed)
-        self.period = encode(tok, '.')
+        self._cache = {}
+
+    def enc(self, text):
+        ids = self._cache.get(text)
+        if ids is None:
+            ids = encode(self.tok, text)
+            if len(self._cache) < 200_000:
+                self._cache[text] = ids
+        return ids
 
     def window(self, n):
         src = self.code if self.rng.random() < self.mix['p_code'] else self.prose
         s = self.rng.randrange(0, len(src) - n - 1)
         return src[s:s + n]
 
+    def digits(self, k):
+        return ''.join(self.rng.choice('0123456789') for _ in range(k))
+
+    def hexs(self, k):
+        return ''.join(self.rng.choice('0123456789abcdef') for _ in range(k))
+
     def value(self):
         r = self.rng.random()
-        if r < 0.5:
-            return ''.join(self.rng.choice('0123456789') for _ in range(self.rng.randint(4, 7)))
-        if r < 0.8:
-            return ''.join(self.rng.choice('0123456789abcdef') for _ in range(8))
+        if r < 0.6:
+            return self.digits(self.rng.randint(4, 7))
+        if r < 0.85:
+            return self.hexs(8)
         return f'{self.rng.choice(ADJ)} {self.rng.choice(NOUN)}'
 
-    def facts_seq(self, n):
-        k = self.rng.randint(1, max(1, n // 256))
-        facts = []
-        for _ in range(k):
-            key = f'{self.rng.choice(ADJ)}-{self.rng.choice(NOUN)}-{self.rng.randint(10, 99)}'
-            pre = encode(self.tok, ' ' + self.rng.choice(TEMPLATES).format(k=key))
-            val = encode(self.tok, ' ' + self.value())
-            facts.append(np.concatenate([pre, val, self.period]))
-        # each fact appears once early and is restated 1-2 times later
-        inserts = []
-        for f in facts:
-            a = self.rng.random() * 0.7
-            inserts.append((a, f))
-            for _ in range(self.rng.randint(1, 2)):
-                inserts.append((a + (1 - a) * self.rng.random(), f))
-        budget = n - sum(len(f) for _, f in inserts)
-        if budget < n // 4:
+    def key(self):
+        return f'{self.rng.choice(ADJ)}-{self.rng.choice(NOUN)}'
+
+    # An episode is (early pieces, late pieces): token arrays to insert, the late ones after the early ones.
+    def fact_episode(self):
+        k, v = self.key(), self.value()
+        t = self.rng.choice(TEMPLATES)
+        stmt = self.enc(' ' + t.format(k=k))
+        val = self.enc(' ' + v)
+        early = [np.concatenate([stmt, val, self.enc('.')])]
+        if self.rng.random() < 0.5:
+            noun = t.format(k=k).split(' for ')[0].split(' of ')[0].replace('The ', '').strip()
+            q = self.enc(f'\n\nQuestion: What is the {noun} for {k} mentioned in the provided text?\nAnswer:')
+            late = [np.concatenate([q, stmt, val, self.enc('.\n')])]
+        else:
+            late = [np.concatenate([stmt, val, self.enc('.')])]
+        return early, late
+
+    def kv_episode(self):
+        lines = [self.enc(f'\n"{self.hexs(8)}": "{self.hexs(8)}",') for _ in range(self.rng.randint(4, 24))]
+        block = np.concatenate([self.enc('\n{')] + lines + [self.enc('\n}')])
+        picks = [lines[self.rng.randrange(len(lines))] for _ in range(self.rng.randint(1, 3))]
+        return [block], picks
+
+    def vt_episode(self):
+        names = [''.join(self.rng.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ') for _ in range(5)) for _ in range(self.rng.randint(2, 5))]
+        v = self.digits(self.rng.randint(4, 6))
+        stmts = [self.enc(f' VAR {names[0]} = {v}.')] + [self.enc(f' VAR {names[j]} = VAR {names[j - 1]}.') for j in range(1, len(names))]
+        trace = ' '.join([f'VAR {names[j]} = VAR {names[j - 1]}.' for j in range(len(names) - 1, 0, -1)] + [f'VAR {names[0]} = {v}'])
+        q = self.enc(f'\n\nQuestion: What value does VAR {names[-1]} hold? Trace its assignments back to the number.\nAnswer: {trace}.\n')
+        return stmts, [q]
+
+    def structured_seq(self, n, base=None):
+        episodes = []
+        used = 0
+        target = n * self.rng.uniform(0.15, 0.45)
+        while used < target:
+            r = self.rng.random()
+            ep = self.fact_episode() if r < 0.45 else self.kv_episode() if r < 0.7 else self.vt_episode()
+            episodes.append(ep)
+            used += sum(len(x) for part in ep for x in part)
+        budget = n - used
+        if budget < n // 3:
             return self.window(n)
-        base = self.window(budget)
-        inserts.sort(key=lambda x: x[0])
-        parts, last = [], 0
-        for pos, f in inserts:
-            cut = int(pos * budget)
-            parts.append(base[last:cut])
-            parts.append(f)
-            last = cut
-        parts.append(base[last:])
-        return np.concatenate(parts)[:n]
-
-    def kv_seq(self, n):
-        lines = []
-        total = 0
-        while total < n:
-            if lines and self.rng.random() < 0.25:
-                line = lines[self.rng.randrange(len(lines))]
-            else:
-                key = ''.join(self.rng.choice('0123456789abcdef') for _ in range(8))
-                line = encode(self.tok, f'\n"{key}": "{self.value()}",')
-            lines.append(line)
-            total += len(line)
-        return np.concatenate(lines)[:n]
-
-    def repeat_seq(self, n):
-        base = self.window(n).copy()
-        for _ in range(self.rng.randint(1, 4)):
-            ln = self.rng.randint(16, 96)
-            if n < 4 * ln:
+        base = self.window(budget).copy()
+        # repeated passages inside the prose itself
+        for _ in range(self.rng.randint(0, 3)):
+            ln = self.rng.randint(16, 64)
+            if budget < 4 * ln:
                 break
-            s = self.rng.randrange(0, n // 2 - ln)
-            d = self.rng.randrange(s + ln, n - ln)
-            base[d:d + ln] = base[s:s + ln]
-        return base
+            a = self.rng.randrange(0, budget // 2 - ln)
+            b = self.rng.randrange(a + ln, budget - ln)
+            base[b:b + ln] = base[a:a + ln]
+        inserts = []
+        for early, late in episodes:
+            # early pieces anywhere in the first 80%, in order; late pieces after them, anywhere up to the end
+            pos = sorted(self.rng.uniform(0, 0.8) for _ in early)
+            for p_, piece in zip(pos, early):
+                inserts.append((p_, piece))
+            last = pos[-1]
+            for piece in late:
+                inserts.append((self.rng.uniform(last, 1.0), piece))
+        inserts.sort(key=lambda x: x[0])
+        parts, prev = [], 0
+        for p_, piece in inserts:
+            cut = int(p_ * budget)
+            parts.append(base[prev:cut])
+            parts.append(piece)
+            prev = cut
+        parts.append(base[prev:])
+        return np.concatenate(parts)[:n]
 
     def sample(self, n):
         if self.rng.random() >= self.mix['p_synth']:
             return self.window(n)
-        r = self.rng.random()
-        if r < 0.5:
-            return self.facts_seq(n)
-        if r < 0.75:
-            return self.kv_seq(n)
-        return self.repeat_seq(n)
+        return self.structured_seq(n)
 
     def batch(self, bsz, n):
         return torch.from_numpy(np.stack([self.sample(n) for _ in range(bsz)]))
@@ -549,8 +580,8 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--procs', type=int, default=6)
     ap.add_argument('--scale', type=float, default=1.0, help='multiply training steps (smoke runs: 0.02)')
-    ap.add_argument('--phase1-seconds', type=float, default=230, help='time budget of each from-scratch training job')
-    ap.add_argument('--phase2-seconds', type=float, default=80, help='time budget of each continued-training job')
+    ap.add_argument('--phase1-seconds', type=float, default=200, help='time budget of each from-scratch training job')
+    ap.add_argument('--phase2-seconds', type=float, default=70, help='time budget of each continued-training job')
     args = ap.parse_args()
     t_start = time.time()
     out = args.out
