@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 import type { Setting } from '../contract/types.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import { DEFAULT_N_BOOT, DEFAULT_SEED, verifySubmission, writeFileAtomic } from '../verify/index.ts';
-import { claimText, roundScore, sha256, submissionText, type ClaimBundle } from './artifacts.ts';
+import { claimText, sha256, submissionText, type ClaimBundle } from './artifacts.ts';
 import { getFloor, recordFloor, type FloorEntry } from './floors.ts';
-import { DEFAULT_HELD_OUT, runHeldOut, type Candidate, type HeldOutOptions } from './heldout.ts';
+import { gridCandidates } from './grid.ts';
+import { DEFAULT_HELD_OUT, runHeldOut, type HeldOutOptions } from './heldout.ts';
+
+export { gridCandidates };
 import type { Metric } from './metric.ts';
 import { codeRevision, revisionLabel } from './revision.ts';
 import type { ScoringRecord } from './types.ts';
@@ -30,14 +33,6 @@ export interface ScoreOptions {
   /** Repository root the artifact paths are relative to. */
   root?: string;
   floorsPath?: string;
-}
-
-/** Oriented scores of every grid point, rounded as submissions write them. */
-export function gridCandidates(metric: Metric<any>, stats: readonly ModelCorpusStats[]): Candidate[] {
-  return metric.gridPoints().map((hp) => ({
-    hyperparameters: hp,
-    scores: Object.fromEntries(stats.map((s) => [s.model, roundScore(metric.score(s, hp))])),
-  }));
 }
 
 export async function scoreMetric(
