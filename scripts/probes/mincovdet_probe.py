@@ -1,0 +1,60 @@
+"""scikit-learn MinCovDet fits and the numpy/scipy kernels behind them, for harness/stats/mincovdet.test.ts.
+
+stdin: {"fits": [{"X": [[x, y], ...], "seed": int}], "kernels": {"argsort": [[...]], "rows": [[[x, y], ...]],
+        "sym2": [[a, b, c]]}}
+stdout: {"versions", "chi2", "fits": [fit or {"error": "ValueError: ..."}], "kernels": {...}}; doubles by repr.
+"""
+import json
+import sys
+import warnings
+
+import numpy as np
+import scipy
+import sklearn
+from scipy import linalg
+from scipy.stats import chi2
+from sklearn.covariance import MinCovDet, empirical_covariance
+from sklearn.utils.extmath import fast_logdet
+
+
+def fit(case):
+    X = np.asarray(case["X"], dtype=np.float64)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = MinCovDet(random_state=case["seed"]).fit(X)
+    except (ValueError, np.linalg.LinAlgError) as e:
+        return {"error": f"{type(e).__name__}: {e}"}
+    return {
+        "location": m.location_.tolist(),
+        "covariance": m.covariance_.tolist(),
+        "support": m.support_.tolist(),
+        "raw_location": m.raw_location_.tolist(),
+        "raw_covariance": m.raw_covariance_.tolist(),
+        "raw_support": m.raw_support_.tolist(),
+        "dist": m.dist_.tolist(),
+    }
+
+
+def kernels(k):
+    out = {"argsort": [np.argsort(np.asarray(v, dtype=np.float64)).tolist() for v in k.get("argsort", [])]}
+    rows = [np.asarray(r, dtype=np.float64) for r in k.get("rows", [])]
+    out["mean"] = [r.mean(0).tolist() for r in rows]
+    out["cov"] = [empirical_covariance(r).tolist() for r in rows]
+    res = []
+    for a, b, c in k.get("sym2", []):
+        A = np.array([[a, b], [b, c]])
+        s, u = linalg.eigh(A, lower=True, check_finite=False)
+        res.append({"values": s.tolist(), "vectors": u.tolist(), "pinvh": linalg.pinvh(A).tolist(),
+                    "logdet": float(fast_logdet(A))})
+    out["sym2"] = [{**r, "logdet": None if not np.isfinite(r["logdet"]) else r["logdet"]} for r in res]
+    return out
+
+
+req = json.load(sys.stdin)
+json.dump({
+    "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__},
+    "chi2": {"isf_0_5": chi2(2).isf(0.5), "isf_0_025": chi2(2).isf(0.025), "ppf_0_975": chi2.ppf(0.975, 2)},
+    "fits": [fit(c) for c in req.get("fits", [])],
+    "kernels": kernels(req.get("kernels", {})),
+}, sys.stdout)
