@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 600_000,
     // Model-running suites share 2 cores; more workers only thrash.
     maxWorkers: 2,
-    reporters: ['default', './harness/report/summary-reporter.ts'],
+    reporters: ['default', './harness/report/html-reporter.ts', './harness/report/summary-reporter.ts'],
   },
 });
