@@ -1,7 +1,7 @@
 """scikit-learn MinCovDet fits and the numpy/scipy kernels behind them, for harness/stats/mincovdet.test.ts.
 
 stdin: {"fits": [{"X": [[x, y], ...], "seed": int}], "kernels": {"argsort": [[...]], "rows": [[[x, y], ...]],
-        "sym2": [[a, b, c]]}}
+        "sym2": [[a, b, c]]}, "skipped": [{"x": [...], "y": [...]}]}
 stdout: {"versions", "chi2", "fits": [fit or {"error": "ValueError: ..."}], "kernels": {...}}; doubles by repr.
 """
 import json
@@ -51,10 +51,28 @@ def kernels(k):
     return out
 
 
+def skipped(case):
+    """The reference verifier's own skipped_outliers (scripts/verify_locked_no4k.py), None when it refuses."""
+    out = REFERENCE.skipped_outliers(np.asarray(case["x"], dtype=np.float64), np.asarray(case["y"], dtype=np.float64))
+    return None if out is None else [bool(v) for v in out]
+
+
+def load_reference():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "verify_locked_no4k.py")
+    spec = importlib.util.spec_from_file_location("verify_locked_no4k", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 req = json.load(sys.stdin)
+REFERENCE = load_reference() if req.get("skipped") else None
 json.dump({
     "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__},
     "chi2": {"isf_0_5": chi2(2).isf(0.5), "isf_0_025": chi2(2).isf(0.025), "ppf_0_975": chi2.ppf(0.975, 2)},
     "fits": [fit(c) for c in req.get("fits", [])],
     "kernels": kernels(req.get("kernels", {})),
+    "skipped": [skipped(c) for c in req.get("skipped", [])],
 }, sys.stdout)
