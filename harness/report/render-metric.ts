@@ -208,17 +208,22 @@ function chosenTable(entry: ReportEntry): string {
   return `<table><thead><tr><th>chosen on the train models</th><th>splits</th><th>share</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** Submission and verifier output: path, the sha256 the verifier recorded, and the file on disk checked against it. */
 function fileRows(entry: ReportEntry): string {
-  return entry.files
-    .map((f) => {
-      let check: string;
-      if (f.actualSha256 === null) check = '<span class="bad">missing on disk</span>';
-      else if (f.expectedSha256 === null) check = `<code>${e(f.actualSha256)}</code>`;
-      else if (f.expectedSha256 === f.actualSha256) check = `<code>${e(f.actualSha256)}</code> <span class="ok">matches the verifier's record</span>`;
-      else check = `<code>${e(f.actualSha256)}</code> <span class="bad">differs from the verifier's record ${e(f.expectedSha256)}</span>`;
-      return `<dt>${e(f.label)}</dt><dd><code>${e(f.path)}</code><br>sha256 ${check}</dd>`;
-    })
-    .join('');
+  const checks = new Map(entry.files.map((f) => [f.label, f]));
+  const row = (label: string, file: string, recorded: string | null) => {
+    const f = checks.get(label);
+    const parts = [`<code>${e(file)}</code>`];
+    if (recorded) parts.push(`sha256 <code>${e(recorded)}</code> (recorded by the verifier)`);
+    if (f) {
+      if (f.actualSha256 === null) parts.push('<span class="bad">missing on disk</span>');
+      else if (f.expectedSha256 === null) parts.push(`sha256 on disk <code>${e(f.actualSha256)}</code>`);
+      else if (f.expectedSha256 === f.actualSha256) parts.push('<span class="ok">the file on disk matches</span>');
+      else parts.push(`<span class="bad">the file on disk differs: sha256 ${e(f.actualSha256)}</span>`);
+    }
+    return `<dt>${e(label)}</dt><dd>${parts.join('<br>')}</dd>`;
+  };
+  return row('submission', entry.paths.submission, entry.verify.submission_sha256 ?? null) + row('verifier output', entry.paths.verify, null);
 }
 
 export function renderMetricPage(entry: ReportEntry, assets: PageAssets): string {
