@@ -1,0 +1,240 @@
+"""Training sequences for the zoo, in token space: windows of prose or code into which, for a share of the
+sequences, retrieval-shaped episodes are inserted -- a fact (a "special magic number", a JSON line, a variable
+assignment chain, a sentence with a figure) stated once and asked for or restated later, at any distance up to the
+sequence length. This is the kind of synthetic long-context data that long-context training mixes use (RULER-style
+formats; FILM-7B's information-anywhere training). A model learns to retrieve across the lengths it was trained
+at; what it does beyond them depends on its RoPE and on continued training at the long length.
+
+Pure numpy + an `encode(text) -> int array` and a `piece(id) -> str` function: testable without a GPU, a model or
+the `tokenizers` package (scripts/models/test_episodes.py uses a character-level stand-in)."""
+import re
+
+import numpy as np
+
+ADJ = ('amber brisk calm dusty eager faint gentle hollow icy jolly keen lively mellow noble odd pale quiet rapid '
+       'silent tidy upper vivid wary young bold crisp dark early fierce golden hidden lucky misty narrow proud rusty '
+       'red blue green silver ancient bright hollow rough sharp urban warm brave clever steady sunny frozen humble '
+       'loud mighty polite rare royal shiny sleepy smooth sour spicy swift tall tiny windy wooden').split()
+NOUN = ('falcon river lantern meadow harbor canyon violin garden pebble comet forest island kettle ladder marble '
+        'needle orchard pillow quarry saddle tunnel valley wagon anchor beacon candle desert engine feather glacier '
+        'hammer jacket lemon mirror oyster parrot table rocket basket dragon magnet bridge castle cactus dolphin '
+        'helmet lizard mountain pencil rabbit spider thunder tiger tomato window zebra violet walnut ribbon').split()
+ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth']
+UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+HEX = '0123456789abcdef'
+NEEDLE_HEADER = ('Some special magic numbers are hidden within the following text. Make sure to memorize them. '
+                 'I will quiz you about the numbers afterwards.\n')
+VT_HEADER = 'Memorize and track the chain of variable assignments hidden in the following text.\n'
+KV_HEADER = 'Extract the value corresponding to the specified key in the JSON object below.\n\nJSON data:\n{'
+QA_HEADER = 'Read the following report and answer the question about it.\n\n'
+QA_QUESTION = '\n\nQuestion: According to the report above, what figure completes this sentence?\nAnswer:'
+NEEDLE_TEMPLATES = ['The special magic number for {k} is', 'The special magic number for {k} is',
+                    'The access code for {k} is', 'The reference number for {k} is']
+
+# Mixes: share of sequences with episodes (p_synth), share of windows taken from code (p_code), and the share of
+# a structured sequence's tokens that episodes take (the rest is haystack).
+MIXES = {
+    'prose': dict(p_synth=0.75, p_code=0.1),
+    'code': dict(p_synth=0.75, p_code=0.55),
+    'lm': dict(p_synth=0.0, p_code=0.1),
+}
+
+_SENT = re.compile(r'(?<=[.!?])\s+(?=[A-Z0-9"\'(])')
+_YEAR = re.compile(r'^(1[89]|20)\d\d$')
+
+
+def split_sentences(text):
+    flat = ' '.join(text.split())
+    return [s for s in _SENT.split(flat) if s]
+
+
+class SeqSource:
+    def __init__(self, encode, piece, prose, code, mix, seed, fact_sentences=()):
+        """prose, code: 1-D int arrays (token streams); fact_sentences: token arrays of sentences (each encoded
+        with one leading space) that hold a figure, used for report-question episodes."""
+        self.encode, self.piece = encode, piece
+        self.prose, self.code = prose, code
+        self.mix = MIXES[mix]
+        self.rng = np.random.default_rng(seed)
+        self._cache = {}
+        self.facts = [f for f in (self._fact_split(s) for s in fact_sentences) if f is not None]
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def enc(self, text):
+        ids = self._cache.get(text)
+        if ids is None:
+            ids = np.asarray(self.encode(text), dtype=np.int64)
+            if len(self._cache) < 100_000:
+                self._cache[text] = ids
+        return ids
+
+    def rand(self):
+        return float(self.rng.random())
+
+    def randint(self, a, b):
+        return int(self.rng.integers(a, b + 1))
+
+    def choice(self, seq):
+        return seq[int(self.rng.integers(0, len(seq)))]
+
+    def chars(self, k, alphabet):
+        return ''.join(alphabet[i] for i in self.rng.integers(0, len(alphabet), k))
+
+    def number(self):
+        return str(self.randint(1, 9)) + self.chars(self.randint(3, 6), '0123456789')
+
+    def key(self):
+        return f'{self.choice(ADJ)}-{self.choice(NOUN)}'
+
+    def window(self, n, code=None):
+        if code is None:
+            code = self.rand() < self.mix['p_code']
+        src = self.code if code else self.prose
+        s = int(self.rng.integers(0, len(src) - n - 1))
+        return src[s:s + n]
+
+    def _fact_split(self, ids):
+        """(prefix, figure) token arrays of a sentence whose first number token comes after >= 6 tokens and is a
+        figure (not a year, not glued to a word), as the downstream report questions choose them."""
+        start = -1
+        for i, t in enumerate(ids):
+            if re.search(r'\d', self.piece(int(t))):
+                start = i
+                break
+        if start < 6 or not re.fullmatch(r' ?\$?[\d.,]+', self.piece(int(ids[start]))):
+            return None
+        end = start + 1
+        while end < len(ids) and re.fullmatch(r'[\d.,]+', self.piece(int(ids[end]))):
+            end += 1
+        while end > start + 1 and re.fullmatch(r'[.,]+', self.piece(int(ids[end - 1]))):
+            end -= 1
+        if end < len(ids) and re.match(r'[A-Za-z-]', self.piece(int(ids[end]))):
+            return None
+        fig = ''.join(self.piece(int(t)) for t in ids[start:end]).strip().lstrip('$')
+        if _YEAR.fullmatch(fig):
+            return None
+        return np.asarray(ids, dtype=np.int64), start, end
+
+    # -- episodes: (early pieces in order, late pieces after them) ------------------------------------------
+    def needle_episode(self):
+        k = self.key()
+        if self.rand() < 0.25:
+            m = self.randint(2, 4)
+            vals = [self.number() for _ in range(m)]
+            stmts = [f' The {ORDINALS[i]} special magic number for {k} is' for i in range(m)]
+            early = [self.enc(s + ' ' + v + '.') for s, v in zip(stmts, vals)]
+            q = f'\n\nQuestion: What are all the special magic numbers for {k} mentioned in the provided text?\nAnswer:'
+            ans = '.'.join(s + ' ' + v for s, v in zip(stmts, vals)) + '.\n'
+            return early, [self.enc(q + ans)]
+        v = self.number()
+        t = self.choice(NEEDLE_TEMPLATES).format(k=k)
+        stmt = ' ' + t + ' ' + v + '.'
+        if self.rand() < 0.8:
+            noun = t[4:t.index(' for ')]
+            q = f'\n\nQuestion: What is the {noun} for {k} mentioned in the provided text?\nAnswer:'
+            return [self.enc(stmt)], [self.enc(q + stmt[:-1] + '.\n')]
+        return [self.enc(stmt)], [self.enc(stmt)]
+
+    def vt_episode(self):
+        n = self.randint(2, 5)
+        names = [self.chars(5, UPPER) for _ in range(n)]
+        v = self.number()
+        stmts = [f' VAR {names[0]} = {v}.'] + [f' VAR {names[j]} = VAR {names[j - 1]}.' for j in range(1, n)]
+        trace = '.'.join([f' VAR {names[j]} = VAR {names[j - 1]}' for j in range(n - 1, 0, -1)] + [f' VAR {names[0]} = {v}'])
+        q = f'\n\nQuestion: What value does VAR {names[-1]} hold? Trace its assignments back to the number.\nAnswer:'
+        return [self.enc(s) for s in stmts], [self.enc(q + trace + '.\n')]
+
+    def kv_episode(self):
+        pairs = [(self.chars(8, HEX), self.chars(8, HEX)) for _ in range(self.randint(3, 16))]
+        lines = [self.enc(f'\n"{a}": "') for a, _ in pairs]
+        vals = [self.enc(b) for _, b in pairs]
+        close = self.enc('",')
+        block = np.concatenate([self.enc('\n{')] + [x for l, v in zip(lines, vals) for x in (l, v, close)] + [self.enc('\n}')])
+        late = []
+        for _ in range(self.randint(1, 2)):
+            i = self.randint(0, len(pairs) - 1)
+            q = self.enc(f'\n\nQuestion: What is the value of the key "{pairs[i][0]}" in the JSON object above?\nAnswer:')
+            late.append(np.concatenate([q, lines[i], vals[i], self.enc('"\n')]))
+        return [block], late
+
+    def fact_episode(self):
+        ids, start, end = self.choice(self.facts)
+        q = self.enc(QA_QUESTION)
+        return [ids], [np.concatenate([q, ids[:start], ids[start:end], self.enc('\n')])]
+
+    def episode(self):
+        r = self.rand()
+        if r < 0.4:
+            return self.needle_episode()
+        if r < 0.6:
+            return self.vt_episode()
+        if r < 0.8 and self.facts:
+            return self.fact_episode()
+        return self.kv_episode()
+
+    # -- sequences ------------------------------------------------------------------------------------------
+    def kv_document(self, n):
+        """A whole sequence of JSON lines with questions at the end (RULER's key-value retrieval)."""
+        parts = [self.enc(KV_HEADER)]
+        used = len(parts[0])
+        pairs = []
+        close = self.enc('",')
+        while used < n * 0.85:
+            k = self.chars(8, HEX)
+            a, b = self.enc(f'\n"{k}": "'), self.enc(self.chars(8, HEX))
+            pairs.append((k, a, b))
+            parts += [a, b, close]
+            used += len(a) + len(b) + len(close)
+        parts.append(self.enc('\n}'))
+        while used < n + 1:
+            k, a, b = self.choice(pairs)
+            q = self.enc(f'\n\nQuestion: What is the value of the key "{k}" in the JSON object above?\nAnswer:')
+            parts += [q, a, b, self.enc('"')]
+            used += len(q) + len(a) + len(b) + 1
+        return np.concatenate(parts)[:n]
+
+    def structured(self, n):
+        episodes, used = [], 0
+        target = n * float(self.rng.uniform(0.1, 0.35))
+        while used < target or not episodes:
+            ep = self.episode()
+            episodes.append(ep)
+            used += sum(len(x) for part in ep for x in part)
+        header = self.enc(self.choice([NEEDLE_HEADER, VT_HEADER, QA_HEADER, ''])) if self.rand() < 0.5 else self.enc('')
+        budget = n - used - len(header)
+        if budget < n // 3:
+            return self.window(n)
+        base = self.window(budget).copy()
+        # passages repeated inside the haystack itself (copying at a distance)
+        for _ in range(self.randint(0, 2)):
+            ln = self.randint(16, 48)
+            if budget < 4 * ln:
+                break
+            a = int(self.rng.integers(0, budget // 2 - ln))
+            b = int(self.rng.integers(a + ln, budget - ln))
+            base[b:b + ln] = base[a:a + ln]
+        inserts = []
+        for early, late in episodes:
+            pos = sorted(float(x) for x in self.rng.uniform(0, 0.9, len(early)))
+            inserts += list(zip(pos, early))
+            inserts += [(float(self.rng.uniform(pos[-1], 1.0)), piece) for piece in late]
+        inserts.sort(key=lambda x: x[0])
+        parts, prev = [header], 0
+        for p, piece in inserts:
+            cut = int(p * budget)
+            parts.append(base[prev:cut])
+            parts.append(piece)
+            prev = cut
+        parts.append(base[prev:])
+        out = np.concatenate(parts)
+        return out[:n] if len(out) >= n else np.concatenate([out, self.window(n - len(out))])
+
+    def sample(self, n):
+        if self.rand() >= self.mix['p_synth']:
+            return self.window(n)
+        if self.rand() < 0.15:
+            return self.kv_document(n)
+        return self.structured(n)
+
+    def batch(self, bsz, n):
+        return np.stack([self.sample(n) for _ in range(bsz)])
