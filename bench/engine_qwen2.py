@@ -66,9 +66,18 @@ def read_onnx_initializers(path):
         for value in node.input:
             init = source.get(value, value)
             if init in inits and not init.startswith(("model.", "lm_head.")):
-                scope = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
-                out[scope + ".weight"] = torch.from_numpy(inits[init].T.copy())
+                out[_param_name(node.name.strip("/").rsplit("/", 1)[0])] = torch.from_numpy(inits[init].T.copy())
     return out
+
+
+def _param_name(scope):
+    """"model/layers.0/self_attn/q_proj" (a nested export) or "q_proj_1" (leaf scope with a call counter, as
+    torch 1.13 writes for modules called from the root) -> "model.layers.N.self_attn.q_proj.weight"."""
+    if scope.startswith(("model/", "lm_head")) and "/" in scope or scope == "lm_head":
+        return scope.replace("/", ".") + ".weight"
+    leaf, _, k = scope.rpartition("_") if scope.rsplit("_", 1)[-1].isdigit() else (scope, "", "0")
+    group = "self_attn" if leaf in ("q_proj", "k_proj", "v_proj", "o_proj") else "mlp"
+    return f"model.layers.{int(k)}.{group}.{leaf}.weight"
 
 
 def load_weights(model_dir):
@@ -78,17 +87,47 @@ def load_weights(model_dir):
     return read_onnx_initializers(os.path.join(model_dir, "onnx", "model.onnx")), "onnx-initializers"
 
 
+def _holder(**children):
+    m = torch.nn.Module()
+    for k, v in children.items():
+        setattr(m, k, v)
+    return m
+
+
+def _norm(h):
+    return _holder(weight=torch.nn.Parameter(torch.ones(h)))
+
+
 class Qwen2(torch.nn.Module):
+    """Modules named as Hugging Face's Qwen2ForCausalLM (model.layers.N.self_attn.q_proj, ...), so a TorchScript
+    ONNX export of it carries the same names and scopes as one of the real model."""
+
     def __init__(self, cfg, weights=None):
         super().__init__()
         self.cfg = cfg
-        h, nh = cfg["hidden_size"], cfg["num_attention_heads"]
+        h, nh, v = cfg["hidden_size"], cfg["num_attention_heads"], cfg["vocab_size"]
         self.nh, self.nkv, self.hd = nh, cfg.get("num_key_value_heads", nh), cfg.get("head_dim", h // nh)
         self.eps = cfg.get("rms_norm_eps", 1e-6)
         self.theta = cfg.get("rope_theta", 10000.0)
-        self.w = weights if weights is not None else self.random_weights(cfg)
-        if "lm_head.weight" not in self.w:
-            self.w["lm_head.weight"] = self.w["model.embed_tokens.weight"]
+        inter = cfg["intermediate_size"]
+        lin = torch.nn.Linear
+        layers = [_holder(
+            input_layernorm=_norm(h), post_attention_layernorm=_norm(h),
+            self_attn=_holder(q_proj=lin(h, nh * self.hd), k_proj=lin(h, self.nkv * self.hd),
+                              v_proj=lin(h, self.nkv * self.hd), o_proj=lin(nh * self.hd, h, bias=False)),
+            mlp=_holder(gate_proj=lin(h, inter, bias=False), up_proj=lin(h, inter, bias=False),
+                        down_proj=lin(inter, h, bias=False)),
+        ) for _ in range(cfg["num_hidden_layers"])]
+        self.model = _holder(embed_tokens=torch.nn.Embedding(v, h), layers=torch.nn.ModuleList(layers), norm=_norm(h))
+        self.lm_head = lin(h, v, bias=False)
+        w = weights if weights is not None else self.random_weights(cfg)
+        if "lm_head.weight" not in w:
+            w = dict(w, **{"lm_head.weight": w["model.embed_tokens.weight"]})
+        missing = set(self.state_dict()) - set(w)
+        if missing:
+            raise KeyError(f"weights lack {sorted(missing)[:4]}")
+        self.load_state_dict({k: w[k] for k in self.state_dict()})
+        self.w = {k: p for k, p in self.named_parameters()}
 
     @staticmethod
     def random_weights(cfg, seed=0):
@@ -117,15 +156,13 @@ class Qwen2(torch.nn.Module):
         return x * torch.rsqrt(var + self.eps) * weight
 
     def linear(self, x, name):
-        y = x @ self.w[name + ".weight"].t()
-        b = self.w.get(name + ".bias")
-        return y + b if b is not None else y
+        return self.get_submodule(name)(x)
 
     def forward(self, input_ids, attention_mask=None, position_ids=None):
         B, T = input_ids.shape
         if position_ids is None:
             position_ids = torch.arange(T).unsqueeze(0).expand(B, T)
-        x = self.w["model.embed_tokens.weight"][input_ids]
+        x = self.model.embed_tokens(input_ids)
         inv = 1.0 / torch.pow(torch.tensor(self.theta, dtype=torch.float32), torch.arange(0, self.hd, 2, dtype=torch.float32) / self.hd)
         freqs = position_ids.to(torch.float32).unsqueeze(-1) * inv  # B,T,hd/2
         emb = torch.cat([freqs, freqs], dim=-1)
@@ -155,7 +192,7 @@ class Qwen2(torch.nn.Module):
             gate = torch.nn.functional.silu(self.linear(hN, p + "mlp.gate_proj"))
             x = x + self.linear(gate * self.linear(hN, p + "mlp.up_proj"), p + "mlp.down_proj")
         x = self.rms(x, self.w["model.norm.weight"])
-        return x @ self.w["lm_head.weight"].t()
+        return self.lm_head(x)
 
 
 def token_stats(logits, ids):
@@ -175,7 +212,7 @@ def load_model(model_dir):
 
 
 def cmd_bench(a):
-    torch.set_num_threads(a.threads) if a.threads else None
+    torch.set_num_threads(a.threads or os.cpu_count())
     model, source = load_model(a.model)
     ids = json.load(open(a.tokens))["ids"]
     times, logprobs = [], []
