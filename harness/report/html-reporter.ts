@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import type { ScoringRecord } from '../scoring/types.ts';
+import type { DownstreamPathOf } from './claims.ts';
 import { buildReports } from './write.ts';
 
 export interface HtmlReporterOptions {
@@ -13,6 +14,8 @@ export interface HtmlReporterOptions {
   outDir?: string;
   /** Claim bundles folder, relative to root; default "results/claims". */
   claimsDir?: string;
+  /** Downstream file of a setting, for claims rebuilt from disk; default: the settings registry. */
+  downstreamPathOf?: DownstreamPathOf;
 }
 
 /** The scoring records attached to the tests of these modules, in module and test order. */
@@ -41,7 +44,7 @@ export default class HtmlReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
     const runRecords = scoringRecords(modules);
     try {
-      const r = buildReports({ root: this.root, outDir: this.options.outDir, claimsDir: this.options.claimsDir, runRecords });
+      const r = buildReports({ ...this.options, root: this.root, runRecords });
       const rel = path.relative(process.cwd(), r.index) || r.index;
       process.stdout.write(
         `\n[report] ${rel}: ${r.entries} metric page(s), ${r.fromRun} from this run` +
