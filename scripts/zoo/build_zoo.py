@@ -52,6 +52,9 @@ BASES = {
     'fixture': dict(train_len=512, size='xs', mix='lm', steps=500),
 }
 FT_STEPS = 3000
+# Loss weight of tokens that can only be predicted by retrieval (restated values, copies): speeds up learning to
+# retrieve, as answer-only losses do in instruction tuning.
+ANSWER_WEIGHT = 8.0
 # zoo models: name -> (base, rope change, continued training at LONG?, description, locked-model analogue)
 ZOO = {
     'short256-none': ('b256', None, False, 'trained at 256 tokens, no extension', 'short-context base run far past its length'),
@@ -165,36 +168,48 @@ class SeqSource:
     def key(self):
         return f'{self.rng.choice(ADJ)}-{self.rng.choice(NOUN)}'
 
-    # An episode is (early pieces, late pieces): token arrays to insert, the late ones after the early ones.
+    # An episode is (early pieces, late pieces); a piece is (token ids, weights): weight ANSWER_WEIGHT on the tokens
+    # that can only be predicted by retrieving them from earlier in the context, 1 elsewhere.
+    def piece(self, *segments):
+        ids = np.concatenate([ids for ids, _ in segments])
+        w = np.concatenate([np.full(len(ids_), wt, dtype=np.float32) for ids_, wt in segments])
+        return ids, w
+
     def fact_episode(self):
         k, v = self.key(), self.value()
         t = self.rng.choice(TEMPLATES)
         stmt = self.enc(' ' + t.format(k=k))
         val = self.enc(' ' + v)
-        early = [np.concatenate([stmt, val, self.enc('.')])]
+        early = [self.piece((stmt, 1.0), (val, 1.0), (self.enc('.'), 1.0))]
         if self.rng.random() < 0.5:
-            noun = t.format(k=k).split(' for ')[0].split(' of ')[0].replace('The ', '').strip()
+            noun = t.format(k=k).split(' for ')[0].replace('The ', '').strip()
             q = self.enc(f'\n\nQuestion: What is the {noun} for {k} mentioned in the provided text?\nAnswer:')
-            late = [np.concatenate([q, stmt, val, self.enc('.\n')])]
+            late = [self.piece((q, 1.0), (stmt, 1.0), (val, ANSWER_WEIGHT), (self.enc('.\n'), 1.0))]
         else:
-            late = [np.concatenate([stmt, val, self.enc('.')])]
+            late = [self.piece((stmt, 1.0), (val, ANSWER_WEIGHT), (self.enc('.'), 1.0))]
         return early, late
 
     def kv_episode(self):
-        lines = [self.enc(f'\n"{self.hexs(8)}": "{self.hexs(8)}",') for _ in range(self.rng.randint(4, 24))]
-        block = np.concatenate([self.enc('\n{')] + lines + [self.enc('\n}')])
-        picks = [lines[self.rng.randrange(len(lines))] for _ in range(self.rng.randint(1, 3))]
-        return [block], picks
+        pairs = [(self.enc(f'\n"{self.hexs(8)}": "'), self.enc(self.hexs(8))) for _ in range(self.rng.randint(4, 24))]
+        close = self.enc('",')
+        block = self.piece((self.enc('\n{'), 1.0), *[(np.concatenate([k, v, close]), 1.0) for k, v in pairs],
+                           (self.enc('\n}'), 1.0))
+        late = []
+        for _ in range(self.rng.randint(1, 3)):
+            k, v = pairs[self.rng.randrange(len(pairs))]
+            late.append(self.piece((k, 1.0), (v, ANSWER_WEIGHT), (close, 1.0)))
+        return [block], late
 
     def vt_episode(self):
         names = [''.join(self.rng.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ') for _ in range(5)) for _ in range(self.rng.randint(2, 5))]
         v = self.digits(self.rng.randint(4, 6))
-        stmts = [self.enc(f' VAR {names[0]} = {v}.')] + [self.enc(f' VAR {names[j]} = VAR {names[j - 1]}.') for j in range(1, len(names))]
+        stmts = [self.piece((self.enc(f' VAR {names[0]} = {v}.'), 1.0))] + [
+            self.piece((self.enc(f' VAR {names[j]} = VAR {names[j - 1]}.'), 1.0)) for j in range(1, len(names))]
         trace = ' '.join([f'VAR {names[j]} = VAR {names[j - 1]}.' for j in range(len(names) - 1, 0, -1)] + [f'VAR {names[0]} = {v}'])
-        q = self.enc(f'\n\nQuestion: What value does VAR {names[-1]} hold? Trace its assignments back to the number.\nAnswer: {trace}.\n')
-        return stmts, [q]
+        q = self.enc(f'\n\nQuestion: What value does VAR {names[-1]} hold? Trace its assignments back to the number.\nAnswer:')
+        return stmts, [self.piece((q, 1.0), (self.enc(f' {trace}'), ANSWER_WEIGHT), (self.enc('.\n'), 1.0))]
 
-    def structured_seq(self, n, base=None):
+    def structured_seq(self, n):
         episodes = []
         used = 0
         target = n * self.rng.uniform(0.25, 0.6)
@@ -202,12 +217,13 @@ class SeqSource:
             r = self.rng.random()
             ep = self.fact_episode() if r < 0.45 else self.kv_episode() if r < 0.7 else self.vt_episode()
             episodes.append(ep)
-            used += sum(len(x) for part in ep for x in part)
+            used += sum(len(ids) for part in ep for ids, _ in part)
         budget = n - used
         if budget < n // 3:
-            return self.window(n)
+            return self.window(n), np.ones(n, dtype=np.float32)
         base = self.window(budget).copy()
-        # repeated passages inside the prose itself
+        wbase = np.ones(budget, dtype=np.float32)
+        # repeated passages inside the prose itself (the copy, after its first tokens, is weighted as an answer)
         for _ in range(self.rng.randint(0, 3)):
             ln = self.rng.randint(16, 64)
             if budget < 4 * ln:
@@ -215,32 +231,32 @@ class SeqSource:
             a = self.rng.randrange(0, budget // 2 - ln)
             b = self.rng.randrange(a + ln, budget - ln)
             base[b:b + ln] = base[a:a + ln]
+            wbase[b + 2:b + ln] = ANSWER_WEIGHT
         inserts = []
         for early, late in episodes:
-            # early pieces anywhere in the first 80%, in order; late pieces after them, anywhere up to the end
             pos = sorted(self.rng.uniform(0, 0.8) for _ in early)
-            for p_, piece in zip(pos, early):
-                inserts.append((p_, piece))
-            last = pos[-1]
-            for piece in late:
-                inserts.append((self.rng.uniform(last, 1.0), piece))
+            inserts.extend(zip(pos, early))
+            for pc in late:
+                inserts.append((self.rng.uniform(pos[-1], 1.0), pc))
         inserts.sort(key=lambda x: x[0])
-        parts, prev = [], 0
-        for p_, piece in inserts:
+        ids, ws, prev = [], [], 0
+        for p_, (pids, pw) in inserts:
             cut = int(p_ * budget)
-            parts.append(base[prev:cut])
-            parts.append(piece)
+            ids += [base[prev:cut], pids]
+            ws += [wbase[prev:cut], pw]
             prev = cut
-        parts.append(base[prev:])
-        return np.concatenate(parts)[:n]
+        ids.append(base[prev:])
+        ws.append(wbase[prev:])
+        return np.concatenate(ids)[:n], np.concatenate(ws)[:n]
 
     def sample(self, n):
         if self.rng.random() >= self.mix['p_synth']:
-            return self.window(n)
+            return self.window(n), np.ones(n, dtype=np.float32)
         return self.structured_seq(n)
 
     def batch(self, bsz, n):
-        return torch.from_numpy(np.stack([self.sample(n) for _ in range(bsz)]))
+        xs, ws = zip(*(self.sample(n) for _ in range(bsz)))
+        return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ws))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -299,10 +315,13 @@ def train(model, src, seq_len, steps, lr, bsz_tokens, log, seconds, warmup=50):
     t0 = time.time()
     step = 0
     while step < plan['steps']:
-        x = src.batch(bsz, seq_len + 1).to(dev)
+        x, w = src.batch(bsz, seq_len + 1)
+        x, w = x.to(dev), w[:, 1:].to(dev)
         with torch.autocast('cuda', dtype=torch.bfloat16):
             logits = model(input_ids=x[:, :-1]).logits
-        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1))
+        ce = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1),
+                                               reduction='none')
+        loss = (ce * w.reshape(-1)).sum() / w.sum()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
