@@ -69,11 +69,12 @@ describe.skipIf(missing)(`reports in headless Chromium${missing ? ` (skipped: ${
   it('metric page: the scatter plot and the held-out histogram are drawn; the hostile model id is text', async () => {
     const p = await browser.open(page, { width: 1280, height: 900 });
     p.page.on('dialog', (d) => dialogs.push(d.message()));
+    // Runs in the page (the tsconfig has no DOM types, hence the untyped globals).
     const charts = await p.page.evaluate(() => {
-      const w = window as unknown as { Chart: { getChart(c: HTMLCanvasElement): any } };
+      const g = globalThis as any;
       return ['scatter', 'heldout'].map((id) => {
-        const canvas = document.getElementById(id) as HTMLCanvasElement;
-        const chart = w.Chart.getChart(canvas);
+        const canvas = g.document.getElementById(id);
+        const chart = g.Chart.getChart(canvas);
         const r = canvas.getBoundingClientRect();
         return {
           id,
@@ -91,7 +92,7 @@ describe.skipIf(missing)(`reports in headless Chromium${missing ? ` (skipped: ${
     // The hostile id is a table cell's text, and no element was made from it.
     const cells = await p.page.locator('td.model').allTextContents();
     expect(cells).toContain(HOSTILE_MODEL);
-    expect(await p.page.evaluate(() => document.scripts.length)).toBe(4);
+    expect(await p.page.evaluate(() => (globalThis as any).document.scripts.length)).toBe(4);
     expect(dialogs).toEqual([]);
 
     const shot = await p.page.screenshot({ fullPage: true });
