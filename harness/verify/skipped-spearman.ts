@@ -1,6 +1,7 @@
 // The skipped Spearman correlation as pingouin defines its "skipped" correlation: outliers by the MCD
 // projection rule (harness/stats/skipped-outliers.ts), then Spearman on the remaining points.
 import { skippedOutliers } from '../stats/skipped-outliers.ts';
+import { McdError } from '../stats/mincovdet.ts';
 import type { McdCorrection } from './core.ts';
 import { spearman, type Correlation } from '../stats/spearman.ts';
 
@@ -15,10 +16,8 @@ export function skippedSpearman(x: readonly number[], y: readonly number[], corr
     outliers = skippedOutliers([...x], [...y], { correction });
   } catch (err) {
     // sklearn's MinCovDet raises on degenerate supports (e.g. zero covariance); the reference then reports the
-    // statistic as undefined, and so do we. Anything that is not such a numerical refusal is a bug: rethrow.
-    if (err instanceof Error && err.name !== 'TypeError' && err.name !== 'ReferenceError' && err.name !== 'RangeError') {
-      return { r: NaN, pValue: NaN, outliers: undefined };
-    }
+    // statistic as undefined, and so do we. Any other error is a bug and propagates.
+    if (err instanceof McdError) return { r: NaN, pValue: NaN, outliers: undefined };
     throw err;
   }
   const keptX: number[] = [];
