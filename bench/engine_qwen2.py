@@ -108,7 +108,7 @@ class Qwen2(torch.nn.Module):
         h, nh, v = cfg["hidden_size"], cfg["num_attention_heads"], cfg["vocab_size"]
         self.nh, self.nkv, self.hd = nh, cfg.get("num_key_value_heads", nh), cfg.get("head_dim", h // nh)
         self.eps = cfg.get("rms_norm_eps", 1e-6)
-        self.theta = cfg.get("rope_theta", 10000.0)
+        self.theta = cfg.get("rope_theta", (cfg.get("rope_parameters") or {}).get("rope_theta", 10000.0))
         inter = cfg["intermediate_size"]
         lin = torch.nn.Linear
         layers = [_holder(

@@ -1,7 +1,7 @@
 // longproxy stats as real processes: kill in the middle and resume (same cache bytes as an uninterrupted run),
 // a flipped byte reported and recomputed, bad input.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const CLI = path.join(REPO_ROOT, 'bin/longproxy.js');
 const CORPUS = path.join(REPO_ROOT, 'fixtures/corpus/govreport_small.json');
-const SPEC_ARGS = ['--context', '128', '--stride', '64', '--short-windows', '32/8', '--max-tokens', '400'];
+// Documents of up to 1200 tokens: each takes a few hundred ms, so the kill lands between documents.
+const SPEC_ARGS = ['--context', '128', '--stride', '64', '--short-windows', '32/8', '--max-tokens', '1200'];
 
 function args(cache: string): string[] {
   return [CLI, 'stats', '--model', TINY_MODEL_DIR, '--model-id', 'fixture/tiny', '--corpus', CORPUS, '--cache', cache, ...SPEC_ARGS];
@@ -33,12 +34,22 @@ function cacheBytes(cache: string): Map<string, Buffer> {
 
 const missing = tinyModelMissing();
 
+/** The cache of one uninterrupted run, made once and shared by the tests below. */
+let whole: string | undefined;
+function wholeCache(): string {
+  if (whole) return whole;
+  const dir = path.join(tmp, 'whole');
+  const r = runCli(dir);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/4 documents \(4 computed, 0 from cache\)/);
+  expect(r.stdout).toContain(`wrote ${path.join(dir, 'entries')} and ${path.join(dir, 'manifest.json')}`);
+  whole = dir;
+  return dir;
+}
+
 describe.skipIf(missing !== undefined)(`longproxy stats on the tiny model${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('killed after its first document and started again, ends with the bytes of an uninterrupted run', async () => {
-    const whole = path.join(tmp, 'whole');
-    const first = runCli(whole);
-    expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/4 documents \(4 computed, 0 from cache\)/);
+    const whole = wholeCache();
 
     const resumed = path.join(tmp, 'resumed');
     await new Promise<void>((resolve, reject) => {
@@ -68,7 +79,7 @@ describe.skipIf(missing !== undefined)(`longproxy stats on the tiny model${missi
 
   it('reports a flipped byte in an entry and recomputes that document only', () => {
     const cache = path.join(tmp, 'flip');
-    expect(runCli(cache).status).toBe(0);
+    cpSync(wholeCache(), cache, { recursive: true });
     const before = cacheBytes(cache);
     const victim = [...before.keys()].find((f) => f.endsWith('.bin'))!;
     const damaged = Buffer.from(before.get(victim)!);

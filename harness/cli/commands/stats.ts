@@ -6,6 +6,7 @@ import type { Engine, LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
+import { checkSpec } from '../../tokenstats/compute.ts';
 import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
 
 export const description = 'compute per-token statistics of a model over a corpus into the cache (results/cache)';
@@ -103,6 +104,7 @@ export async function run(args: string[]): Promise<number> {
     shortWindows: parseShortWindows(values['--short-windows'] ?? ''),
     addBos: bos,
   };
+  checkSpec(spec); // before loading any engine: bad flags fail fast
   const engineId = values['--engine'] ?? 'onnx';
   const engine = await engineById(engineId);
   const cacheDir = values['--cache'] ?? DEFAULT_CACHE_DIR;
