@@ -12,6 +12,11 @@
 // - "The covariance matrix of the support data is equal to 0" (sklearn's ValueError, e.g. more than half the points
 //   identical) and non-finite input are thrown as McdError, the error the Python reference turns into an undefined
 //   statistic. sklearn's "Determinant has increased" warning path returns the previous estimate, as sklearn does.
+// 'sklearn>=1.8' changes only the two consistency factors (scikit-learn PR #32117): correct_covariance divides the
+// raw distances by _consistency_factor(p, n_support / n) = alpha / chi2(p + 2).cdf(chi2(p).ppf(alpha)) instead of
+// median(d^2) / chi2(p).isf(0.5), and reweight_covariance multiplies the reweighted covariance by
+// _consistency_factor(p, 0.975). (sklearn >= 1.6 also picks supports by argpartition instead of argsort, which can
+// only differ on exact ties at the n_support boundary; this port keeps argsort for both rules.)
 // Scope: two columns and at most 500 rows (sklearn's n > 500 subset path is not ported); other shapes throw
 // RangeError.
 import { RandomState } from './randomstate.ts';
@@ -39,6 +44,8 @@ export interface McdResult {
   rawSupport: boolean[];
   /** Squared Mahalanobis distances under the reweighted estimate (sklearn's dist_). */
   dist: number[];
+  /** fast_mcd's raw distances before correct_covariance rescales them (added to the agreed interface). */
+  rawDist: number[];
   correction: McdCorrection;
 }
 
@@ -214,7 +221,7 @@ export function minCovDet(X: number[][], options: McdOptions = {}): McdResult {
   // reweight_covariance
   const mask = corrected.map((d) => d < CHI2_2_ISF_0_025);
   const kept = selectRows(rows, mask);
-  if (kept.length === 0) throw new McdError('MinCovDet: no point passes the reweighting cut-off');
+  if (kept.length === 0) throw new McdError('MinCovDet: no point passes the reweighting cut-off (sklearn fails on the empty mean: "Input contains NaN")');
   const location = mean2(kept);
   let covariance = cov2(kept);
   if (correction === 'sklearn>=1.8') {
@@ -230,6 +237,7 @@ export function minCovDet(X: number[][], options: McdOptions = {}): McdResult {
     rawCovariance: toMatrix(raw.covariance),
     rawSupport: raw.support,
     dist,
+    rawDist: raw.dist,
     correction,
   };
 }

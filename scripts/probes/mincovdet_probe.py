@@ -71,7 +71,9 @@ req = json.load(sys.stdin)
 REFERENCE = load_reference() if req.get("skipped") else None
 json.dump({
     "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "sklearn": sklearn.__version__},
-    "chi2": {"isf_0_5": chi2(2).isf(0.5), "isf_0_025": chi2(2).isf(0.025), "ppf_0_975": chi2.ppf(0.975, 2)},
+    "chi2": {"isf_0_5": chi2(2).isf(0.5), "isf_0_025": chi2(2).isf(0.025), "ppf_0_975": chi2.ppf(0.975, 2),
+             # scikit-learn 1.8's _consistency_factor(2, alpha), for the 'sklearn>=1.8' rule
+             "factor": [[a, a / chi2(4).cdf(chi2(2).ppf(a))] for a in req.get("factors", [])]},
     "fits": [fit(c) for c in req.get("fits", [])],
     "kernels": kernels(req.get("kernels", {})),
     "skipped": [skipped(c) for c in req.get("skipped", [])],
