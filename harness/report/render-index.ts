@@ -84,7 +84,7 @@ function settingSection(setting: string, entries: ReportEntry[]): string {
   return [
     `<section class="setting" id="setting-${e(safeName(setting))}">`,
     `<h2>Setting <code>${e(setting)}</code></h2>`,
-    `<p class="small muted">${e(sorted.length)} metrics &middot; ${e(nModels)} models &middot; `,
+    `<p class="small muted">${e(sorted.length)} metric${sorted.length === 1 ? '' : 's'} &middot; ${e(nModels)} models &middot; `,
     `<span class="ok">${counts.pass} at/above floor</span>, <span class="bad">${counts.fail} below floor</span>, ${counts['no-floor']} without floor &middot; `,
     `downstream sha256 ${downstream.map((d) => `<code>${e(String(d).slice(0, 12))}</code>`).join(', ')}${downstream.length > 1 ? ' <span class="bad">(metrics were verified against different downstream files)</span>' : ''} &middot; `,
     `code ${revisions.map((r) => `<code>${e(String(r).slice(0, 12))}${String(r).endsWith('+dirty') ? '+dirty' : ''}</code>`).join(', ')}</p>`,

@@ -80,12 +80,14 @@ const PAGE_SCRIPT = `
     afterDatasetsDraw: function (chart, _args, opts) {
       var xs = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
       (opts.lines || []).forEach(function (l) {
-        var px = xs.getPixelForValue((l.value - opts.origin) / opts.width - 0.5);
+        var px = xs.getPixelForValue(l.value);
         ctx.save();
         ctx.strokeStyle = l.colour; ctx.lineWidth = 2; ctx.setLineDash(l.dash || []);
         ctx.beginPath(); ctx.moveTo(px, area.top); ctx.lineTo(px, area.bottom); ctx.stroke();
         ctx.fillStyle = l.colour; ctx.font = '600 12px ' + Chart.defaults.font.family;
-        ctx.textAlign = 'left'; ctx.fillText(l.label, px + 4, area.top + 12 + (l.row || 0) * 15);
+        // Near the right edge the label goes to the left of its line.
+        var flip = px > area.right - 90;
+        ctx.textAlign = flip ? 'right' : 'left'; ctx.fillText(l.label, flip ? px - 4 : px + 4, area.top + 12 + (l.row || 0) * 15);
         ctx.restore();
       });
     }
@@ -118,7 +120,12 @@ const PAGE_SCRIPT = `
             return c.raw.model + ': score ' + c.raw.x + ', downstream ' + c.raw.y;
           } } },
           datalabels: {
-            formatter: function (v) { return v.short; }, align: 'right', anchor: 'center', offset: 7, clamp: true,
+            formatter: function (v) { return v.short; }, anchor: 'center', offset: 7, clamp: true,
+            // Labels point inwards, so that those of points near the right edge are not cut off.
+            align: function (c) {
+              var v = c.dataset.data[c.dataIndex], a = c.chart.chartArea;
+              return c.chart.scales.x.getPixelForValue(v.x) > (a.left + a.right) / 2 ? 'left' : 'right';
+            },
             font: { size: 11 }, color: '#424a53'
           }
         }
@@ -133,18 +140,18 @@ const PAGE_SCRIPT = `
     new Chart(hc, {
       type: 'bar', plugins: [refLines],
       data: {
-        labels: h.bins.map(function (b) { return b.lo.toFixed(1); }),
-        datasets: [{ label: 'splits', data: h.bins.map(function (b) { return b.count; }),
+        datasets: [{ label: 'splits', data: h.bins.map(function (b) { return { x: (b.lo + b.hi) / 2, y: b.count }; }),
           backgroundColor: h.bins.map(function (b) { return b.colour + 'aa'; }), borderColor: h.bins.map(function (b) { return b.colour; }),
           borderWidth: 1, categoryPercentage: 1, barPercentage: 0.92 }]
       },
       options: {
         responsive: true, maintainAspectRatio: false,
         scales: {
-          x: { title: { display: true, text: 'test-split Spearman (bins of 0.1, labelled by their lower edge)', font: { weight: '600' } }, ticks: { maxRotation: 0, autoSkip: true } },
+          x: { type: 'linear', min: -1, max: 1, offset: false, grid: { offset: false },
+            title: { display: true, text: 'test-split Spearman (bins of 0.1)', font: { weight: '600' } }, ticks: { stepSize: 0.2, maxRotation: 0 } },
           y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'splits', font: { weight: '600' } } }
         },
-        plugins: { legend: { display: false }, refLines: { origin: -1, width: 0.1, lines: lines } }
+        plugins: { legend: { display: false }, refLines: { lines: lines } }
       }
     });
   }

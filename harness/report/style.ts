@@ -41,7 +41,7 @@ tr.no-floor td:first-child { box-shadow: inset 4px 0 0 var(--nofloor); }
 .ci { color: var(--muted); font-variant-numeric: tabular-nums; font-size: 13px; white-space: nowrap; }
 svg.forest { display: block; margin-top: 3px; }
 .outliers { color: var(--fail); font-size: 12.5px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin: 16px 0 8px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin: 16px 0 8px; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; background: #fff; }
 .card .label { font-size: 13px; color: var(--muted); font-weight: 600; }
 .card .value { font-size: 24px; font-weight: 650; font-variant-numeric: tabular-nums; }

@@ -27,6 +27,8 @@ export interface SyntheticCaseOptions {
   floor?: number | null;
   /** Include HOSTILE_MODEL among the models. */
   hostile?: boolean;
+  /** Model ids to use instead of the generated ones (e.g. to look at a page with real-length names). */
+  models?: string[];
 }
 
 export interface SyntheticCase {
@@ -40,10 +42,10 @@ export interface SyntheticCase {
 export function writeSyntheticCase(root: string, opts: SyntheticCaseOptions = {}): SyntheticCase {
   const setting = opts.setting ?? 'test-setting';
   const metric = opts.metric ?? 'test-metric';
-  const n = opts.nModels ?? 14;
+  const n = opts.models?.length ?? opts.nModels ?? 14;
   const signal = opts.signal ?? 0.8;
   const rng = new Rng(opts.seed ?? 7);
-  const models = Array.from({ length: n }, (_, i) => `test-org/tiny-${String.fromCharCode(97 + (i % 26))}${i >= 26 ? i : ''}-${(i + 1) * 10}M`);
+  const models = opts.models ? [...opts.models] : Array.from({ length: n }, (_, i) => `test-org/tiny-${String.fromCharCode(97 + (i % 26))}${i >= 26 ? i : ''}-${(i + 1) * 10}M`);
   if (opts.hostile ?? true) models[1] = HOSTILE_MODEL;
   // Quality and downstream depend on the setting only (every metric of a setting sees one downstream file); the
   // case's seed drives the metric's noise.
