@@ -45,11 +45,21 @@ def read_safetensors(path):
     return out
 
 
+def _hf_name(name):
+    """Drops a wrapper prefix ("m.model.norm.weight") and the float16-storage suffix ("__fp16")."""
+    name = name[:-len("__fp16")] if name.endswith("__fp16") else name
+    for root in ("model.", "lm_head."):
+        i = name.find(root)
+        if i == 0 or (i > 0 and name[i - 1] == "."):
+            return name[i:]
+    return None
+
+
 def read_onnx_initializers(path):
     """Hugging Face parameter names from an ONNX export: initializers keep their names where the exporter used the
     parameter directly (embeddings, norms, biases); Linear weights become transposed, anonymous MatMul inputs
-    ("onnx::MatMul_123"), named here from the MatMul node's module scope ("/model/layers.0/self_attn/q_proj/MatMul").
-    Cast nodes (float16-stored weights) are looked through."""
+    ("onnx::MatMul_123"), named here from the MatMul node's module scope ("/model/layers.0/self_attn/q_proj/MatMul",
+    possibly under a wrapper: "/m/model/..."). Cast nodes (float16-stored weights) are looked through."""
     import onnx
     from onnx import numpy_helper
 
@@ -59,14 +69,23 @@ def read_onnx_initializers(path):
     for node in model.graph.node:
         if node.op_type in ("Cast", "Identity") and node.input[0] in (inits.keys() | source.keys()):
             source[node.output[0]] = source.get(node.input[0], node.input[0])
-    out = {name: torch.from_numpy(a.copy()) for name, a in inits.items() if name.startswith(("model.", "lm_head."))}
+    out = {}
+    for name, a in inits.items():
+        hf = _hf_name(name)
+        if hf is not None:
+            out[hf] = torch.from_numpy(a.copy())
     for node in model.graph.node:
         if node.op_type != "MatMul" or not node.name.endswith("/MatMul"):
             continue
         for value in node.input:
             init = source.get(value, value)
-            if init in inits and not init.startswith(("model.", "lm_head.")):
-                out[_param_name(node.name.strip("/").rsplit("/", 1)[0])] = torch.from_numpy(inits[init].T.copy())
+            if init in inits and _hf_name(init) is None:
+                scope = node.name.strip("/").rsplit("/", 1)[0]
+                for root in ("model/", "lm_head"):
+                    i = scope.find(root)
+                    if i > 0 and scope[i - 1] == "/":
+                        scope = scope[i:]
+                out[_param_name(scope)] = torch.from_numpy(inits[init].T.copy())
     return out
 
 
