@@ -48,6 +48,29 @@ def split_sentences(text):
     return [s for s in _SENT.split(flat) if s]
 
 
+def fact_split(ids, piece):
+    """(ids, start, end) of a sentence whose first number token comes after >= 6 tokens and is a figure (not a
+    year, not glued to a word), as the downstream report questions choose them; None for other sentences."""
+    start = -1
+    for i, t in enumerate(ids):
+        if re.search(r'\d', piece(int(t))):
+            start = i
+            break
+    if start < 6 or not re.fullmatch(r' ?\$?[\d.,]+', piece(int(ids[start]))):
+        return None
+    end = start + 1
+    while end < len(ids) and re.fullmatch(r'[\d.,]+', piece(int(ids[end]))):
+        end += 1
+    while end > start + 1 and re.fullmatch(r'[.,]+', piece(int(ids[end - 1]))):
+        end -= 1
+    if end < len(ids) and re.match(r'[A-Za-z-]', piece(int(ids[end]))):
+        return None
+    fig = ''.join(piece(int(t)) for t in ids[start:end]).strip().lstrip('$')
+    if _YEAR.fullmatch(fig):
+        return None
+    return np.asarray(ids, dtype=np.int64), start, end
+
+
 class SeqSource:
     def __init__(self, encode, piece, prose, code, mix, seed, fact_sentences=()):
         """prose, code: 1-D int arrays (token streams); fact_sentences: token arrays of sentences (each encoded
@@ -94,26 +117,7 @@ class SeqSource:
         return src[s:s + n]
 
     def _fact_split(self, ids):
-        """(prefix, figure) token arrays of a sentence whose first number token comes after >= 6 tokens and is a
-        figure (not a year, not glued to a word), as the downstream report questions choose them."""
-        start = -1
-        for i, t in enumerate(ids):
-            if re.search(r'\d', self.piece(int(t))):
-                start = i
-                break
-        if start < 6 or not re.fullmatch(r' ?\$?[\d.,]+', self.piece(int(ids[start]))):
-            return None
-        end = start + 1
-        while end < len(ids) and re.fullmatch(r'[\d.,]+', self.piece(int(ids[end]))):
-            end += 1
-        while end > start + 1 and re.fullmatch(r'[.,]+', self.piece(int(ids[end - 1]))):
-            end -= 1
-        if end < len(ids) and re.match(r'[A-Za-z-]', self.piece(int(ids[end]))):
-            return None
-        fig = ''.join(self.piece(int(t)) for t in ids[start:end]).strip().lstrip('$')
-        if _YEAR.fullmatch(fig):
-            return None
-        return np.asarray(ids, dtype=np.int64), start, end
+        return fact_split(ids, self.piece)
 
     # -- episodes: (early pieces in order, late pieces after them) ------------------------------------------
     def needle_episode(self):

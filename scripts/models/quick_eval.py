@@ -105,7 +105,7 @@ class ItemMaker:
         raise ValueError(task)
 
 
-def evaluate(model, encode, hay, facts, seed, lengths=(512, 1024, 2048, 4096), n_items=10, device='cuda'):
+def evaluate(model, encode, hay, facts, seed, lengths=(512, 1024, 2048, 4096), n_items=10, device='cuda', batch=2):
     """{task: {length: exact-match share}}, plus 'mean_no512' (mean over tasks and the lengths above 512)."""
     maker = ItemMaker(encode, hay, facts, seed)
     model.to(device).eval()
@@ -115,8 +115,11 @@ def evaluate(model, encode, hay, facts, seed, lengths=(512, 1024, 2048, 4096), n
         for n in lengths:
             items = [maker.item(task, n, (i + 0.5) / n_items) for i in range(n_items)]
             x = torch.from_numpy(np.stack([s for s, _ in items])).to(device)
+            preds = []
             with torch.no_grad(), autocast(device):
-                pred = model(input_ids=x[:, :-1]).logits.argmax(-1).cpu().numpy()
+                for c in range(0, len(items), batch):  # small batches: eager attention holds [b, h, n, n] scores
+                    preds.append(model(input_ids=x[c:c + batch, :-1]).logits.argmax(-1).cpu().numpy())
+            pred = np.concatenate(preds)
             hits = 0
             for (seq, mask), p in zip(items, pred):
                 m = mask[1:]

@@ -8,7 +8,7 @@ import torch
 
 
 def train(model, src, seq_len, steps, lr, bsz_tokens, seconds, log, device='cuda', warmup=60):
-    """Trains on src.batch(bsz, seq_len + 1). If `steps` would not fit in `seconds` (measured on steps 20..60, after
+    """Trains on src.batch(bsz, seq_len + 1). If `steps` would not fit in `seconds` (re-measured every 100 steps after
     start-up), the schedule is shortened so that it still decays. Returns (mean loss of the last 50 steps, steps
     run, loss curve sampled every 50 steps)."""
     model.to(device).train()
@@ -22,7 +22,7 @@ def train(model, src, seq_len, steps, lr, bsz_tokens, seconds, log, device='cuda
     use_amp = device.startswith('cuda')
     losses, curve = [], []
     t0 = time.time()
-    t20 = None
+    t_mark = s_mark = None
     step = 0
     while step < plan['steps']:
         x = torch.from_numpy(src.batch(bsz, seq_len + 1)).to(device, non_blocking=True)
@@ -37,14 +37,18 @@ def train(model, src, seq_len, steps, lr, bsz_tokens, seconds, log, device='cuda
         if step % 10 == 0 or step == plan['steps'] - 1:
             losses.append(loss.item())  # .item() syncs: only every 10 steps
         if step == 20:
-            t20 = time.time()
-        if step == 60 and t20 is not None:
-            per_step = (time.time() - t20) / 40
-            fit = int((seconds - (time.time() - t0)) / per_step) + 61
-            if fit < plan['steps']:
-                log(f'{per_step * 1000:.0f} ms/step at bsz {bsz}x{seq_len}: {plan["steps"]} steps do not fit in '
-                    f'{seconds:.0f}s, running {max(fit, 100)}')
-                plan['steps'] = max(fit, 100)
+            t_mark, s_mark = time.time(), step
+        if step >= 60 and step % 100 == 0 and t_mark is not None:
+            # Re-fit the plan to the budget from the recent speed: processes beside this one start and finish,
+            # so the speed changes during the run. The cosine schedule follows the plan.
+            per_step = (time.time() - t_mark) / (step - s_mark)
+            fit = step + int((seconds - (time.time() - t0)) / per_step)
+            new_plan = max(min(steps, fit), step + 1, 100)
+            if new_plan != plan['steps'] and (step == 60 or abs(new_plan - plan['steps']) > 50):
+                log(f'{per_step * 1000:.0f} ms/step at bsz {bsz}x{seq_len}: plan {plan["steps"]} -> {new_plan} steps '
+                    f'for {seconds:.0f}s')
+                plan['steps'] = new_plan
+            t_mark, s_mark = time.time(), step
         if step % 500 == 0:
             log(f'step {step}/{plan["steps"]} loss {np.mean(losses[-5:]):.3f} ({time.time() - t0:.0f}s)')
         if step % 50 == 0:

@@ -1,6 +1,7 @@
 """Shared pieces of the zoo and fixture builders: constants, tokenizer, Qwen2 configs with static RoPE variants,
 ONNX export, PyTorch/ONNX log-probabilities and their parity. transformers, tokenizers, onnx and onnxruntime are
 imported inside the functions that need them, so the pure parts load with Debian's python3 (no transformers)."""
+import hashlib
 import json
 import math
 import os
@@ -196,22 +197,43 @@ def export_onnx(model, path, fp16_weights):
                                     'position_ids': {0: 'batch_size', 1: 'sequence_length'},
                                     'logits': {0: 'batch_size', 1: 'sequence_length'}})
     m = onnx.load(tmp)
+    prologue = []
+    # Tied embeddings: the trace stores the output projection as a second, transposed copy of the embedding
+    # matrix. Keep one copy and compute the other with a Transpose (folded by onnxruntime at load).
+    mats = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer if len(i.dims) == 2 and np.prod(i.dims) >= 4096}
+    digest = lambda a: hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest() + str(a.shape)
+    by_digest = {}
+    for name in sorted(mats):
+        by_digest.setdefault(digest(mats[name]), name)
+    transposed = {}
+    for name in sorted(mats):
+        src = by_digest.get(digest(mats[name].T))
+        if src is not None and src != name and src not in transposed:
+            transposed[name] = src
+    if transposed:
+        kept = [i for i in m.graph.initializer if i.name not in transposed]
+        del m.graph.initializer[:]
+        m.graph.initializer.extend(kept)
+        prologue_t = [helper.make_node('Transpose', [src], [name], perm=[1, 0], name=name + '__transpose')
+                      for name, src in sorted(transposed.items())]
+    else:
+        prologue_t = []
     if fp16_weights:
-        new_inits, casts = [], []
+        new_inits = []
         for init in m.graph.initializer:
             if init.data_type == TensorProto.FLOAT and int(np.prod(init.dims)) >= 256:
                 arr = numpy_helper.to_array(init)
                 h = numpy_helper.from_array(arr.astype(np.float16), init.name + '__fp16')
                 new_inits.append(h)
-                casts.append(helper.make_node('Cast', [h.name], [init.name], to=TensorProto.FLOAT,
-                                              name=init.name + '__cast'))
+                prologue.append(helper.make_node('Cast', [h.name], [init.name], to=TensorProto.FLOAT,
+                                                 name=init.name + '__cast'))
             else:
                 new_inits.append(init)
         del m.graph.initializer[:]
         m.graph.initializer.extend(new_inits)
-        nodes = list(m.graph.node)
-        del m.graph.node[:]
-        m.graph.node.extend(casts + nodes)
+    nodes = list(m.graph.node)
+    del m.graph.node[:]
+    m.graph.node.extend(prologue + prologue_t + nodes)
     onnx.checker.check_model(m)
     onnx.save(m, tmp)
     os.replace(tmp, path)

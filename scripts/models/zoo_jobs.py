@@ -39,7 +39,7 @@ class Streams:
         z = np.load(os.path.join(work, 'streams.npz'), allow_pickle=False)
         self.prose, self.code, self.hay = z['prose'], z['code'], z['hay']
         self.train_facts = split_ragged(z['train_fact_ids'], z['train_fact_len'])
-        self.hay_facts = split_ragged(z['hay_fact_ids'], z['hay_fact_len'])
+        hay_sentences = split_ragged(z['hay_fact_ids'], z['hay_fact_len'])
         self.vocab = self.tok.get_vocab()
         inv = {v: k for k, v in self.vocab.items()}
         dec = byte_decoder()
@@ -47,6 +47,9 @@ class Streams:
         self.raw = [bytes(dec[c] for c in inv[i]) if all(c in dec for c in inv[i]) else inv[i].encode()
                     for i in range(len(inv))]
         self.pieces = [b.decode('utf-8', errors='replace') for b in self.raw]
+        import episodes
+        # (ids, start, end) of held-out sentences with a figure, for the quick evaluation's report questions
+        self.hay_facts = [f for f in (episodes.fact_split(x, self.piece) for x in hay_sentences) if f is not None]
 
     def encode(self, text):
         return np.asarray(self.tok.encode(text).ids, dtype=np.int64)
