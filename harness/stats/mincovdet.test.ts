@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { consistencyFactor2, McdError, minCovDet, type McdResult } from './mincovdet.ts';
-import { argsortNumpy, cov2, eigh2, fastLogdet2, mean2, pinvh2, type Vec2 } from './numpy-kernels.ts';
+import { argsortNumpy, cov2, fma, eigh2, fastLogdet2, mean2, pinvh2, type Vec2 } from './numpy-kernels.ts';
 import { CHI2_2_ISF_0_025, CHI2_2_ISF_0_5, CHI2_2_PPF_0_975, chi2CdfEvenDf } from './chi2.ts';
 import { RandomState } from './randomstate.ts';
 import { probeUnavailableReason, runProbe } from '../../scripts/probes/run-probe.ts';
@@ -33,6 +33,7 @@ interface PyAnswer {
     mean: number[][];
     cov: number[][][];
     sym2: Array<{ values: number[]; vectors: number[][]; pinvh: number[][]; logdet: number | null }>;
+    fma: number[];
   };
 }
 
@@ -48,7 +49,14 @@ function kernelInputs() {
   );
   const sym2 = rows.map((rw) => cov2(rw)).map((c) => [c[0], c[1], c[3]]);
   sym2.push([0, 0, 1], [1, 0, 0], [0, 0, 0], [2, 2, 2], [1e-20, 1e-12, 3]);
-  return { argsort, rows, sym2 };
+  // fma inputs where the fused and unfused results differ: c cancels most of a * b
+  const fmaIn = Array.from({ length: 3000 }, (_, k) => {
+    const a = (r.randomSample() - 0.5) * 10 ** ((k % 7) - 3);
+    const b = (r.randomSample() - 0.5) * 10 ** ((k % 5) - 2);
+    const c = k % 3 === 0 ? (r.randomSample() - 0.5) * 10 : -(a * b) * (1 + (r.randomSample() - 0.5) * 2 ** -50);
+    return [a, b, c];
+  });
+  return { argsort, rows, sym2, fma: fmaIn };
 }
 
 const close = (a: number, b: number, tol = 1e-10) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
@@ -105,6 +113,11 @@ describe.skipIf(skip !== undefined)(`minCovDet vs scikit-learn MinCovDet(random_
 
   it("argsort reproduces numpy's unstable introsort on tie-heavy arrays (the tie-breaks MCD inherits)", () => {
     kernels.argsort.forEach((v, k) => expect(argsortNumpy(v), `array ${k}`).toEqual(py().kernels.argsort[k]));
+  });
+
+  it('the emulated fma is the correctly rounded a * b + c (exact rational arithmetic in Python)', () => {
+    const want = py().kernels.fma;
+    kernels.fma.forEach(([a, b, c], i) => expect(fma(a, b, c), `fma(${a}, ${b}, ${c})`).toBe(want[i]));
   });
 
   it('mean, empirical covariance, eigh, pinvh and fast_logdet agree with numpy/scipy to the last bits', () => {

@@ -14,61 +14,49 @@
 const F64 = new Float64Array(1);
 const U64 = new BigUint64Array(F64.buffer);
 
-function bitsOf(x: number): bigint {
-  F64[0] = x;
-  return U64[0];
-}
 function fromBits(b: bigint): number {
   U64[0] = b;
   return F64[0];
 }
 
 const SPLITTER = 134217729; // 2^27 + 1 (Veltkamp)
+const U32 = new Uint32Array(F64.buffer); // little-endian: U32[0] holds the low word of F64[0]
 
-/** Exact a * b = p + e (Dekker), valid away from overflow and underflow. */
-function twoProd(a: number, b: number): [number, number] {
-  const p = a * b;
+/** x + y rounded to odd: the neighbour with an odd last bit when the sum is inexact (s, e: its TwoSum). */
+function roundToOdd(s: number, e: number): number {
+  if (e === 0 || !Number.isFinite(s)) return s;
+  F64[0] = s;
+  if ((U32[0] & 1) === 1) return s;
+  // even: step one ulp towards the exact value
+  return fromBits(s > 0 === e > 0 ? U64[0] + 1n : U64[0] - 1n);
+}
+
+/**
+ * Correctly rounded a * b + c, the x86 FMA that OpenBLAS kernels use (JS has none). Boldo & Melquiond's emulation
+ * (IEEE Trans. Computers 57(4), 2008): RN(th + RO(tl + ul)) with a * b = uh + ul (Dekker) and c + uh = th + tl
+ * (Knuth), written out without temporaries because it runs millions of times per bootstrap.
+ */
+export function fma(a: number, b: number, c: number): number {
+  const uh = a * b;
+  if (!Number.isFinite(uh) || Math.abs(uh) > 1e300 || (uh !== 0 && Math.abs(uh) < 1e-290)) {
+    // Outside the range where the splitting is exact: fall back to the unfused value (never met on scores).
+    return uh + c;
+  }
   let t = SPLITTER * a;
   const ah = t - (t - a);
   const al = a - ah;
   t = SPLITTER * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  const e = ah * bh - p + ah * bl + al * bh + al * bl;
-  return [p, e];
-}
-
-/** Exact a + b = s + e (Knuth). */
-function twoSum(a: number, b: number): [number, number] {
-  const s = a + b;
-  const bb = s - a;
-  return [s, a - (s - bb) + (b - bb)];
-}
-
-/** x + y rounded to odd: the neighbour with an odd last bit when the sum is inexact. */
-function addRoundToOdd(x: number, y: number): number {
-  const [s, e] = twoSum(x, y);
-  if (e === 0 || !Number.isFinite(s)) return s;
-  const b = bitsOf(s);
-  if ((b & 1n) === 1n) return s;
-  // even: step one ulp towards the exact value
-  const up = e > 0;
-  return fromBits(s > 0 === up ? b + 1n : b - 1n);
-}
-
-/**
- * Correctly rounded a * b + c, the x86 FMA that OpenBLAS kernels use (JS has none). Boldo & Melquiond's emulation
- * (IEEE Trans. Computers 57(4), 2008): RN(th + RO(tl + ul)) with a * b = uh + ul and c + uh = th + tl exactly.
- */
-export function fma(a: number, b: number, c: number): number {
-  const [uh, ul] = twoProd(a, b);
-  if (!Number.isFinite(uh) || Math.abs(uh) > 1e300 || (uh !== 0 && Math.abs(uh) < 1e-290)) {
-    // Outside the range where the splitting is exact: fall back to the unfused value (never met on scores).
-    return uh + c;
-  }
+  const ul = ah * bh - uh + ah * bl + al * bh + al * bl;
   if (ul === 0) return uh + c;
-  const [th, tl] = twoSum(c, uh);
-  return th + addRoundToOdd(tl, ul);
+  const th = c + uh;
+  const bb = th - c;
+  const tl = c - (th - bb) + (uh - bb);
+  const v = tl + ul;
+  const vb = v - tl;
+  const ve = tl - (v - vb) + (ul - vb);
+  return th + roundToOdd(v, ve);
 }
 
 /** numpy < 1.25 np.argsort(v) (default kind): its introsort with median-of-3 and insertion sort from 16 elements down. */

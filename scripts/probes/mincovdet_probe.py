@@ -1,7 +1,7 @@
 """scikit-learn MinCovDet fits and the numpy/scipy kernels behind them, for harness/stats/mincovdet.test.ts.
 
 stdin: {"fits": [{"X": [[x, y], ...], "seed": int}], "kernels": {"argsort": [[...]], "rows": [[[x, y], ...]],
-        "sym2": [[a, b, c]]}, "skipped": [{"x": [...], "y": [...]}]}
+        "sym2": [[a, b, c]], "fma": [[a, b, c]]}, "skipped": [{"x": [...], "y": [...]}]}
 stdout: {"versions", "chi2", "fits": [fit or {"error": "ValueError: ..."}], "kernels": {...}}; doubles by repr.
 """
 import json
@@ -47,6 +47,9 @@ def kernels(k):
         s, u = linalg.eigh(A, lower=True, check_finite=False)
         res.append({"values": s.tolist(), "vectors": u.tolist(), "pinvh": linalg.pinvh(A).tolist(),
                     "logdet": float(fast_logdet(A))})
+    # exact a * b + c rounded once: what an FMA returns
+    from fractions import Fraction
+    out["fma"] = [float(Fraction(a) * Fraction(b) + Fraction(c)) for a, b, c in k.get("fma", [])]
     out["sym2"] = [{**r, "logdet": None if not np.isfinite(r["logdet"]) else r["logdet"]} for r in res]
     return out
 
