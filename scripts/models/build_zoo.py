@@ -56,7 +56,7 @@ ZOO = {
     'yarn1k-ft': ('b1k', ('yarn', 4.0), True, '1024 + YaRN x4 + continued training at 4096', 'YaRN with continued pretraining'),
     'native4k-s': ('n4k-s', None, False, 'trained at 4096, small', 'Qwen2/2.5-0.5B (small, native long context)'),
     'native4k-m': ('n4k-m', None, False, 'trained at 4096, medium', 'Qwen2/2.5-1.5B..7B (native long context)'),
-    'native4k-l': ('n4k-l', None, False, 'trained at 4096, large (3 layers, d=160)', 'Qwen2.5-14B (largest), Yi-6B-200K'),
+    'native4k-l': ('n4k-l', None, False, 'trained at 4096, large (4 layers, d=160)', 'Qwen2.5-14B (largest), Yi-6B-200K'),
     'native4k-code': ('n4k-code', None, False, 'trained at 4096, code-heavy mix', 'Qwen2.5-Coder'),
     'native4k-lm': ('n4k-lm', None, False, 'trained at 4096 on prose/code only, no retrieval-shaped data', 'a base model without long-context data'),
 }
@@ -96,8 +96,8 @@ def main():
     ap.add_argument('--out', required=True)
     ap.add_argument('--pack-dir', required=True)
     ap.add_argument('--tokenizer', help='an existing tokenizer folder (else one is trained)')
-    ap.add_argument('--phase1-seconds', type=float, default=230)
-    ap.add_argument('--phase2-seconds', type=float, default=75)
+    ap.add_argument('--phase1-seconds', type=float, default=250)
+    ap.add_argument('--phase2-seconds', type=float, default=80)
     ap.add_argument('--procs', type=int, default=8)
     ap.add_argument('--no-fixture', action='store_true', help='skip the fixture (already committed)')
     args = ap.parse_args()

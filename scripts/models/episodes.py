@@ -31,6 +31,10 @@ QA_QUESTION = '\n\nQuestion: According to the report above, what figure complete
 NEEDLE_TEMPLATES = ['The special magic number for {k} is', 'The special magic number for {k} is',
                     'The access code for {k} is', 'The reference number for {k} is']
 
+# Loss weight of answer tokens (the value a question asks for): retrieval is a small share of all tokens, and
+# tiny models learn it far faster when its targets weigh more than ordinary next-token prediction.
+ANSWER_WEIGHT = 5.0
+
 # Mixes: share of sequences with episodes (p_synth), share of windows taken from code (p_code), and the share of
 # a structured sequence's tokens that episodes take (the rest is haystack).
 MIXES = {
@@ -119,7 +123,14 @@ class SeqSource:
     def _fact_split(self, ids):
         return fact_split(ids, self.piece)
 
-    # -- episodes: (early pieces in order, late pieces after them) ------------------------------------------
+    def ans(self, prompt_ids, answer_ids, tail=None):
+        """A late piece: prompt tokens (weight 1), answer tokens (ANSWER_WEIGHT), optional tail (weight 1)."""
+        tail = np.zeros(0, np.int64) if tail is None else tail
+        ids = np.concatenate([prompt_ids, answer_ids, tail])
+        w = np.concatenate([np.ones(len(prompt_ids)), np.full(len(answer_ids), ANSWER_WEIGHT), np.ones(len(tail))])
+        return ids, w.astype(np.float32)
+
+    # -- episodes: (early pieces in order, late pieces after them); late pieces are (ids, weights) ----------
     def needle_episode(self):
         k = self.key()
         if self.rand() < 0.25:
@@ -128,25 +139,43 @@ class SeqSource:
             stmts = [f' The {ORDINALS[i]} special magic number for {k} is' for i in range(m)]
             early = [self.enc(s + ' ' + v + '.') for s, v in zip(stmts, vals)]
             q = f'\n\nQuestion: What are all the special magic numbers for {k} mentioned in the provided text?\nAnswer:'
-            ans = '.'.join(s + ' ' + v for s, v in zip(stmts, vals)) + '.\n'
-            return early, [self.enc(q + ans)]
+            ids, w = [self.enc(q)], [np.ones(len(self.enc(q)), np.float32)]
+            for i, (st, v) in enumerate(zip(stmts, vals)):
+                a, b = self.ans(self.enc(('.' if i else '') + st), self.enc(' ' + v))
+                ids.append(a)
+                w.append(b)
+            ids.append(self.enc('.\n'))
+            w.append(np.ones(len(ids[-1]), np.float32))
+            return early, [(np.concatenate(ids), np.concatenate(w))]
         v = self.number()
         t = self.choice(NEEDLE_TEMPLATES).format(k=k)
-        stmt = ' ' + t + ' ' + v + '.'
-        if self.rand() < 0.8:
-            noun = t[4:t.index(' for ')]
-            q = f'\n\nQuestion: What is the {noun} for {k} mentioned in the provided text?\nAnswer:'
-            return [self.enc(stmt)], [self.enc(q + stmt[:-1] + '.\n')]
-        return [self.enc(stmt)], [self.enc(stmt)]
+        stmt, val = self.enc(' ' + t), self.enc(' ' + v)
+        early = [np.concatenate([stmt, val, self.enc('.')])]
+        late = []
+        for _ in range(self.randint(1, 2)):  # asked once or twice, at different distances
+            if self.rand() < 0.8:
+                noun = t[4:t.index(' for ')]
+                q = self.enc(f'\n\nQuestion: What is the {noun} for {k} mentioned in the provided text?\nAnswer:')
+                late.append(self.ans(np.concatenate([q, stmt]), val, self.enc('.\n')))
+            else:
+                late.append(self.ans(stmt, val, self.enc('.')))
+        return early, late
 
     def vt_episode(self):
         n = self.randint(2, 5)
         names = [self.chars(5, UPPER) for _ in range(n)]
         v = self.number()
         stmts = [f' VAR {names[0]} = {v}.'] + [f' VAR {names[j]} = VAR {names[j - 1]}.' for j in range(1, n)]
-        trace = '.'.join([f' VAR {names[j]} = VAR {names[j - 1]}' for j in range(n - 1, 0, -1)] + [f' VAR {names[0]} = {v}'])
-        q = f'\n\nQuestion: What value does VAR {names[-1]} hold? Trace its assignments back to the number.\nAnswer:'
-        return [self.enc(s) for s in stmts], [self.enc(q + trace + '.\n')]
+        q = self.enc(f'\n\nQuestion: What value does VAR {names[-1]} hold? Trace its assignments back to the number.\nAnswer:')
+        ids, w = [q], [np.ones(len(q), np.float32)]
+        for j in range(n - 1, -1, -1):
+            lhs = ('.' if j < n - 1 else '') + (f' VAR {names[j]} = VAR' if j > 0 else f' VAR {names[0]} =')
+            a, b = self.ans(self.enc(lhs), self.enc(f' {names[j - 1]}' if j > 0 else f' {v}'))
+            ids.append(a)
+            w.append(b)
+        ids.append(self.enc('.\n'))
+        w.append(np.ones(len(ids[-1]), np.float32))
+        return [self.enc(s) for s in stmts], [(np.concatenate(ids), np.concatenate(w))]
 
     def kv_episode(self):
         pairs = [(self.chars(8, HEX), self.chars(8, HEX)) for _ in range(self.randint(3, 16))]
@@ -158,13 +187,12 @@ class SeqSource:
         for _ in range(self.randint(1, 2)):
             i = self.randint(0, len(pairs) - 1)
             q = self.enc(f'\n\nQuestion: What is the value of the key "{pairs[i][0]}" in the JSON object above?\nAnswer:')
-            late.append(np.concatenate([q, lines[i], vals[i], self.enc('"\n')]))
+            late.append(self.ans(np.concatenate([q, lines[i]]), vals[i], self.enc('"\n')))
         return [block], late
 
     def fact_episode(self):
         ids, start, end = self.choice(self.facts)
-        q = self.enc(QA_QUESTION)
-        return [ids], [np.concatenate([q, ids[:start], ids[start:end], self.enc('\n')])]
+        return [ids], [self.ans(np.concatenate([self.enc(QA_QUESTION), ids[:start]]), ids[start:end], self.enc('\n'))]
 
     def episode(self):
         r = self.rand()
@@ -183,31 +211,35 @@ class SeqSource:
         used = len(parts[0])
         pairs = []
         close = self.enc('",')
-        while used < n * 0.85:
+        while used < n * 0.8:
             k = self.chars(8, HEX)
             a, b = self.enc(f'\n"{k}": "'), self.enc(self.chars(8, HEX))
             pairs.append((k, a, b))
             parts += [a, b, close]
             used += len(a) + len(b) + len(close)
         parts.append(self.enc('\n}'))
+        weights = [np.ones(sum(len(p) for p in parts), np.float32)]
+        ids = [np.concatenate(parts)]
         while used < n + 1:
             k, a, b = self.choice(pairs)
             q = self.enc(f'\n\nQuestion: What is the value of the key "{k}" in the JSON object above?\nAnswer:')
-            parts += [q, a, b, self.enc('"')]
-            used += len(q) + len(a) + len(b) + 1
-        return np.concatenate(parts)[:n]
+            x, w = self.ans(np.concatenate([q, a]), b, self.enc('"'))
+            ids.append(x)
+            weights.append(w)
+            used += len(x)
+        return np.concatenate(ids)[:n], np.concatenate(weights)[:n]
 
     def structured(self, n):
         episodes, used = [], 0
-        target = n * float(self.rng.uniform(0.1, 0.35))
+        target = n * float(self.rng.uniform(0.15, 0.5))
         while used < target or not episodes:
             ep = self.episode()
             episodes.append(ep)
-            used += sum(len(x) for part in ep for x in part)
+            used += sum(len(x) for x in ep[0]) + sum(len(x) for x, _ in ep[1])
         header = self.enc(self.choice([NEEDLE_HEADER, VT_HEADER, QA_HEADER, ''])) if self.rand() < 0.5 else self.enc('')
         budget = n - used - len(header)
-        if budget < n // 3:
-            return self.window(n)
+        if budget < n // 4:
+            return self.plain(n)
         base = self.window(budget).copy()
         # passages repeated inside the haystack itself (copying at a distance)
         for _ in range(self.randint(0, 2)):
@@ -220,25 +252,34 @@ class SeqSource:
         inserts = []
         for early, late in episodes:
             pos = sorted(float(x) for x in self.rng.uniform(0, 0.9, len(early)))
-            inserts += list(zip(pos, early))
-            inserts += [(float(self.rng.uniform(pos[-1], 1.0)), piece) for piece in late]
+            inserts += [(p, x, np.ones(len(x), np.float32)) for p, x in zip(pos, early)]
+            inserts += [(float(self.rng.uniform(pos[-1], 1.0)), x, w) for x, w in late]
         inserts.sort(key=lambda x: x[0])
-        parts, prev = [header], 0
-        for p, piece in inserts:
+        parts, weights, prev = [header], [np.ones(len(header), np.float32)], 0
+        for p, piece, w in inserts:
             cut = int(p * budget)
-            parts.append(base[prev:cut])
-            parts.append(piece)
+            parts += [base[prev:cut], piece]
+            weights += [np.ones(cut - prev, np.float32), w]
             prev = cut
         parts.append(base[prev:])
-        out = np.concatenate(parts)
-        return out[:n] if len(out) >= n else np.concatenate([out, self.window(n - len(out))])
+        weights.append(np.ones(budget - prev, np.float32))
+        ids, w = np.concatenate(parts), np.concatenate(weights)
+        if len(ids) < n:
+            extra = self.window(n - len(ids))
+            ids, w = np.concatenate([ids, extra]), np.concatenate([w, np.ones(len(extra), np.float32)])
+        return ids[:n], w[:n]
+
+    def plain(self, n):
+        return self.window(n), np.ones(n, np.float32)
 
     def sample(self, n):
+        """(token ids, loss weights) of one training sequence of n tokens."""
         if self.rand() >= self.mix['p_synth']:
-            return self.window(n)
-        if self.rand() < 0.15:
+            return self.plain(n)
+        if self.rand() < 0.25:
             return self.kv_document(n)
         return self.structured(n)
 
     def batch(self, bsz, n):
-        return np.stack([self.sample(n) for _ in range(bsz)])
+        seqs = [self.sample(n) for _ in range(bsz)]
+        return np.stack([s for s, _ in seqs]), np.stack([w for _, w in seqs])

@@ -40,13 +40,14 @@ class EpisodeTests(unittest.TestCase):
     def test_lengths(self):
         src = source()
         for n in (256, 512, 4096):
-            b = src.batch(4, n + 1)
+            b, w = src.batch(4, n + 1)
             self.assertEqual(b.shape, (4, n + 1))
+            self.assertEqual(w.shape, (4, n + 1))
 
     def test_seed_reproduces(self):
-        a = source(seed=7).batch(3, 1025)
-        b = source(seed=7).batch(3, 1025)
-        c = source(seed=8).batch(3, 1025)
+        a = source(seed=7).batch(3, 1025)[0]
+        b = source(seed=7).batch(3, 1025)[0]
+        c = source(seed=8).batch(3, 1025)[0]
         self.assertTrue((a == b).all())
         self.assertFalse((a == c).all())
 
@@ -55,7 +56,10 @@ class EpisodeTests(unittest.TestCase):
         for _ in range(50):
             early, late = src.needle_episode()
             facts = [decode(x) for x in early]
-            answer = decode(late[0])
+            ids, w = late[0]
+            answer = decode(ids)
+            weighted = decode(ids[w > 1])  # the answer tokens carry the answer weight: exactly the values
+            self.assertEqual(weighted.split(), [f.strip().rstrip('.').split(' ')[-1] for f in facts])
             for f in facts:
                 value = f.strip().rstrip('.').split(' ')[-1]
                 self.assertIn(value, answer)
@@ -63,7 +67,10 @@ class EpisodeTests(unittest.TestCase):
     def test_vt_trace(self):
         src = source()
         early, late = src.vt_episode()
-        text = decode(late[0])
+        ids, w = late[0]
+        text = decode(ids)
+        names = [decode(x).split()[1] for x in early]
+        self.assertEqual(decode(ids[w > 1]).split(), names[-2::-1] + [decode(early[0]).split()[-1].rstrip('.')])
         first = decode(early[0]).strip()  # "VAR ABCDE = 12345."
         self.assertTrue(text.rstrip().endswith(first))
         self.assertIn('Trace its assignments back to the number.\nAnswer: VAR ', text)
@@ -76,14 +83,18 @@ class EpisodeTests(unittest.TestCase):
     def test_structured_places_questions_after_facts(self):
         src = source(seed=3)
         for _ in range(20):
-            text = decode(src.structured(4096))
+            ids, w = src.structured(4096)
+            self.assertEqual(len(ids), len(w))
+            text = decode(ids)
             for q in text.split('Question: What is the special magic number for ')[1:]:
                 key = q.split(' ')[0]
                 # the statement appears before the question (unless the sequence was cut at its end)
                 self.assertIn(f'number for {key} is', text.split('Question: What is the special magic number for ' + key)[0])
 
     def test_kv_document(self):
-        text = decode(source().kv_document(2048))
+        ids, w = source().kv_document(2048)
+        self.assertEqual(w.shape, ids.shape)
+        text = decode(ids)
         self.assertTrue(text.startswith(episodes.KV_HEADER))
         for q in text.split('Question: What is the value of the key "')[1:-1]:
             key = q.split('"')[0]
@@ -91,8 +102,9 @@ class EpisodeTests(unittest.TestCase):
             self.assertIn(f'"{key}": "{answer}",', text)
 
     def test_lm_mix_has_no_episodes(self):
-        text = decode(source('lm').batch(8, 2048).ravel())
-        self.assertNotIn('Question:', text)
+        ids, w = source('lm').batch(8, 2048)
+        self.assertNotIn('Question:', decode(ids.ravel()))
+        self.assertTrue((w == 1).all())
 
 
 class SplitTests(unittest.TestCase):
