@@ -1,7 +1,7 @@
 // Where scoring gets a setting's token statistics: the token-statistics cache (results/cache), filled with the
 // setting's engine when a model's weights are on disk and its entries are missing. When neither is there, the
 // exact reason (what was looked for, where) is returned for the skipped suites.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
@@ -58,21 +58,58 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT): Prom
       continue;
     }
     const engine = await engineFor(setting.engine);
+    // Several suites (Vitest workers) may want the same missing statistics: one fills, the others wait and read.
     stats.push(
-      await getCorpusStats({
-        modelId: model,
-        modelDir: dir,
-        corpus,
-        spec,
-        cacheDir,
-        engineId: engine.id,
-        engineVersion: engine.version,
-        model: () => engine.load({ id: model, dir }),
-      }),
+      await withFillLock(cacheDir, model, () =>
+        getCorpusStats({
+          modelId: model,
+          modelDir: dir,
+          corpus,
+          spec,
+          cacheDir,
+          engineId: engine.id,
+          engineVersion: engine.version,
+          model: () => engine.load({ id: model, dir }),
+        }),
+      ),
     );
   }
   if (unavailable.length) {
     return { ok: false, reason: `${setting.id}: token statistics unavailable for ${unavailable.length} of ${setting.models.length} models: ${unavailable.join('; ')}` };
   }
   return { ok: true, stats };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs fill() holding <cache>/tmp/fill-<model>.lock (O_EXCL); a lock whose process is gone is taken over. */
+async function withFillLock<T>(cacheDir: string, model: string, fill: () => Promise<T>): Promise<T> {
+  const dir = path.join(cacheDir, 'tmp');
+  mkdirSync(dir, { recursive: true });
+  const lock = path.join(dir, `fill-${model.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(readFileSync(lock, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) rmSync(lock, { force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fill(); // a waiter finds the entries written by the filler, so this reads the cache
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
