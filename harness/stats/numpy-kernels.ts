@@ -9,7 +9,8 @@
 // - np.dot(A, P) with 2 columns: OpenBLAS dgemm = fma(a1, p1j, a0 * p0j);
 // - scipy.linalg.eigh on 2x2 (LAPACK dsyevr -> dstemr's n = 2 case -> dlaev2, no fma), pinvh's cut-off and its
 //   (u / s) @ u.T product through dgemm (fma);
-// - np.linalg.slogdet on 2x2 (OpenBLAS dgetrf): partial pivoting, multiplier r * (1 / pivot), u11 = s - l * q.
+// - np.linalg.slogdet on 2x2 (OpenBLAS dgetrf): partial pivoting, multiplier r * (1 / pivot), u11 = s - l * q,
+//   then 0 + log|u00| + log|u11| with glibc's (correctly rounded) log.
 
 const F64 = new Float64Array(1);
 const U64 = new BigUint64Array(F64.buffer);
@@ -57,6 +58,86 @@ export function fma(a: number, b: number, c: number): number {
   const vb = v - tl;
   const ve = tl - (v - vb) + (ul - vb);
   return th + roundToOdd(v, ve);
+}
+
+// ---- correctly rounded natural logarithm -------------------------------------------------------------------
+// V8's Math.log (fdlibm) is not correctly rounded; glibc's log, which numpy calls, almost always is. Near-equal
+// determinants of different supports (symmetric tie-heavy data) are ordered by the last bit of log, so slogdet
+// needs the correctly rounded value: evaluated here in double-double arithmetic (about 2^-100 relative error)
+// and rounded once.
+type DD = [number, number];
+
+function ddAdd(a: DD, b: DD): DD {
+  const s = a[0] + b[0];
+  const bb = s - a[0];
+  const e = a[0] - (s - bb) + (b[0] - bb) + a[1] + b[1];
+  const hi = s + e;
+  return [hi, e - (hi - s)];
+}
+
+function twoProdDD(a: number, b: number): DD {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return [p, ah * bh - p + ah * bl + al * bh + al * bl];
+}
+
+function ddMul(a: DD, b: DD): DD {
+  const [p, e] = twoProdDD(a[0], b[0]);
+  const lo = e + (a[0] * b[1] + a[1] * b[0]);
+  const hi = p + lo;
+  return [hi, lo - (hi - p)];
+}
+
+/** n / d for doubles, as a double-double. */
+function ddDiv(n: number, d: DD): DD {
+  const q1 = n / d[0];
+  const [p, e] = twoProdDD(q1, d[0]);
+  const r = n - p - e - q1 * d[1];
+  const q2 = r / d[0];
+  const hi = q1 + q2;
+  return [hi, q2 - (hi - q1)];
+}
+
+const LN2_DD: DD = [0.6931471805599453, 2.3190468138462996e-17];
+const ODD_RECIPROCALS: DD[] = Array.from({ length: 26 }, (_, k) => ddDiv(1, [2 * k + 1, 0]));
+
+/** ln(x), correctly rounded except in astronomically rare hard cases; falls back to Math.log off (0, inf). */
+export function logCorrectlyRounded(x: number): number {
+  if (!(x > 0) || x === Infinity) return Math.log(x);
+  let k = 0;
+  let m = x;
+  if (m < 2 ** -1000) {
+    m *= 2 ** 600;
+    k -= 600;
+  }
+  F64[0] = m;
+  const e = ((U32[1] >>> 20) & 0x7ff) - 1023;
+  m *= 2 ** -e; // exact: m in [1, 2)
+  k += e;
+  if (m > Math.SQRT2) {
+    m /= 2;
+    k += 1;
+  }
+  // ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172; m - 1 is exact (Sterbenz)
+  const den = twoSumDD(m, 1);
+  const sdd = ddDiv(m - 1, den);
+  const t = ddMul(sdd, sdd);
+  let poly = ODD_RECIPROCALS[ODD_RECIPROCALS.length - 1];
+  for (let i = ODD_RECIPROCALS.length - 2; i >= 0; i--) poly = ddAdd(ODD_RECIPROCALS[i], ddMul(t, poly));
+  const lnm = ddMul([2 * sdd[0], 2 * sdd[1]], poly);
+  const r = ddAdd(ddMul(LN2_DD, [k, 0]), lnm);
+  return r[0] + r[1];
+}
+
+function twoSumDD(a: number, b: number): DD {
+  const s = a + b;
+  const bb = s - a;
+  return [s, a - (s - bb) + (b - bb)];
 }
 
 /** numpy < 1.25 np.argsort(v) (default kind): its introsort with median-of-3 and insertion sort from 16 elements down. */
@@ -308,7 +389,7 @@ export function fastLogdet2(m: Mat2): number {
   if (!(u11 !== 0)) return -Infinity; // zero pivot (sign 0) or NaN (sign NaN): both fail `sign > 0`
   sign *= Math.sign(p) * Math.sign(u11);
   if (!(sign > 0)) return -Infinity;
-  return 0 + Math.log(Math.abs(p)) + Math.log(Math.abs(u11));
+  return 0 + logCorrectlyRounded(Math.abs(p)) + logCorrectlyRounded(Math.abs(u11));
 }
 
 /** np.median of a copy of v (NaN-free input). */

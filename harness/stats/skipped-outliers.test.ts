@@ -7,7 +7,13 @@ import { McdError } from './mincovdet.ts';
 import { probeUnavailableReason, runProbe } from '../../scripts/probes/run-probe.ts';
 import { mcdDatasets } from '../../scripts/probes/mcd-datasets.ts';
 
-const DATASETS = mcdDatasets(320, 77);
+// Plus two bootstrap resamples of tie-heavy integer data whose competing supports have log-determinants one ulp
+// apart: they disagreed while slogdet used V8's Math.log (not correctly rounded) instead of glibc's log.
+const DATASETS = [
+  ...mcdDatasets(320, 77),
+  { kind: 'regression-logdet-ulp', x: [4, 2, 0, -4, -1, 1, -1, -1, 1, 1, 3, -2, -1, 3, 4, -1, -1], y: [-3, 1, 0, 1, 0, 0, 0, 0, 0, 0, -1, 3, 0, -1, -3, 0, -2] },
+  { kind: 'regression-logdet-ulp', x: [1, 1, 1, 0, 0, 1, 1, 0, 2, 2, 1, 0, 2, 2, 2, 2, 0], y: [1, 1, 1, 0, 0, 1, 1, 2, 0, 2, 1, 0, 1, 2, 1, 1, 0] },
+];
 
 function outliersOrUndefined(x: number[], y: number[], correction?: 'sklearn<=1.7' | 'sklearn>=1.8'): boolean[] | null {
   try {

@@ -1,7 +1,7 @@
 """scikit-learn MinCovDet fits and the numpy/scipy kernels behind them, for harness/stats/mincovdet.test.ts.
 
 stdin: {"fits": [{"X": [[x, y], ...], "seed": int}], "kernels": {"argsort": [[...]], "rows": [[[x, y], ...]],
-        "sym2": [[a, b, c]], "fma": [[a, b, c]]}, "skipped": [{"x": [...], "y": [...]}]}
+        "sym2": [[a, b, c]], "fma": [[a, b, c]], "log": [x]}, "skipped": [{"x": [...], "y": [...]}]}
 stdout: {"versions", "chi2", "fits": [fit or {"error": "ValueError: ..."}], "kernels": {...}}; doubles by repr.
 """
 import json
@@ -50,6 +50,12 @@ def kernels(k):
     # exact a * b + c rounded once: what an FMA returns
     from fractions import Fraction
     out["fma"] = [float(Fraction(a) * Fraction(b) + Fraction(c)) for a, b, c in k.get("fma", [])]
+    # ln x: glibc's (what numpy's slogdet uses) and the correctly rounded value (50 significant digits, then round)
+    import math
+    from decimal import Decimal, localcontext
+    with localcontext() as ctx:
+        ctx.prec = 50
+        out["log"] = [[math.log(x), float(Decimal(x).ln())] for x in k.get("log", [])]
     out["sym2"] = [{**r, "logdet": None if not np.isfinite(r["logdet"]) else r["logdet"]} for r in res]
     return out
 
