@@ -26,12 +26,16 @@ log "node $(node --version 2>&1)"
 log "1. parity (python)"
 timeout 180 python3 bench/gpu_parity.py --pack results/gpu/parity-pack.json --out "$OUT/parity.json" 2>&1 | grep -v -i warn | tail -12
 
+if command -v node >/dev/null && [ -d node_modules/vitest ]; then
 log "2. torch engine suites (vitest)"
 timeout 240 node node_modules/vitest/vitest.mjs run harness/engine/torch.test.ts harness/engine/torch-resume.test.ts \
   harness/engine/torch-parity.test.ts --reporter=verbose > "$OUT/vitest-torch.log" 2>&1
 tail -25 "$OUT/vitest-torch.log"
+else
+log "2. skipped: no Node.js here (carry .device-carry/node.tar.xz and node_modules-slim.tar.xz)"
+fi
 
-if [ -f fixtures/zoo/models.json ]; then
+if [ -f fixtures/zoo/models.json ] && command -v node >/dev/null && [ -d node_modules/tsx ]; then
   log "3. zoo: cache filled by the torch engine on the GPU, then the scoring suites from it"
   rm -rf results/cache
   { timeout 150 node node_modules/tsx/dist/cli.mjs bench/gpu_fill_cache.ts --setting zoo --device cuda:0 &&
@@ -39,7 +43,7 @@ if [ -f fixtures/zoo/models.json ]; then
   tail -30 "$OUT/scoring.log"
   tar -cJf "$OUT/scoring.tar.xz" results/cache results/submissions results/verify reports 2>/dev/null
 else
-  log "3. skipped: fixtures/zoo/models.json not found (the zoo is not built)"
+  log "3. skipped: needs the zoo (fixtures/zoo/models.json) and Node.js"
 fi
 
 log "4. benchmark"
