@@ -21,8 +21,8 @@ export function parityModelDirs(): string[] {
   for (const base of ['fixtures/models', 'fixtures/zoo']) {
     const abs = path.join(root, base);
     if (!existsSync(abs)) continue;
-    for (const name of readdirSync(abs).sort()) {
-      const dir = path.join(abs, name);
+    for (const entry of readdirSync(abs, { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      const dir = path.join(abs, entry.name);
       const hasOnnx = existsSync(path.join(dir, 'onnx'));
       const hasWeights = existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.safetensors'));
       if (hasOnnx && hasWeights && existsSync(path.join(dir, 'tokenizer.json'))) out.push(path.relative(root, dir));
