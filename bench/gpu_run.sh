@@ -47,6 +47,6 @@ else
 fi
 
 log "4. benchmark"
-timeout "${BENCH_TIMEOUT:-330}" python3 bench/gpu_bench.py --out "$OUT/bench.json" > "$OUT/bench.log" 2>&1
+timeout "${BENCH_TIMEOUT:-330}" python3 bench/gpu_bench.py --out "$OUT/bench.json" ${BENCH_ARGS:-} > "$OUT/bench.log" 2>&1
 grep -v '^\[bench\]' "$OUT/bench.log" | grep -v -i warn | tail -22
 log done
