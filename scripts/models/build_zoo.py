@@ -47,7 +47,6 @@ ZOO = {
     'pi512-zero': ('b512', ('linear', 8.0), False, '512 + linear position interpolation x8, no training', 'PI without continued pretraining'),
     'ntk512-zero': ('b512', ('ntk', 8.0), False, '512 + static NTK-aware base change x8, no training', 'NTK scaling without training'),
     'yarn512-zero': ('b512', ('yarn', 8.0), False, '512 + YaRN x8, no training', 'YaRN without training'),
-    'ntk1k-zero': ('b1k', ('ntk', 4.0), False, '1024 + static NTK-aware base change x4, no training', 'NTK scaling without training'),
     'pi512-ft': ('b512', ('linear', 8.0), True, '512 + linear PI x8 + continued training at 4096', 'Leooyii/PI_32k_Slimpajama_1B'),
     'ntk512-ft': ('b512', ('ntk', 8.0), True, '512 + static NTK x8 + continued training at 4096', 'Leooyii/NTK_32k/64k_Slimpajama'),
     'yarn512-ft': ('b512', ('yarn', 8.0), True, '512 + YaRN x8 + continued training at 4096', 'YaRN-extended Qwen2/2.5'),
