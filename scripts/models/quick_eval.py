@@ -10,7 +10,7 @@ import torch
 import episodes as ep
 from train_loop import autocast
 
-TASKS = ('niah_single', 'niah_multikey', 'kv', 'vt', 'doc_qa')
+TASKS = ('niah_single', 'niah_multikey', 'kv', 'vt', 'doc_qa', 'copy')
 
 
 class ItemMaker:
@@ -102,6 +102,12 @@ class ItemMaker:
             ids, s, t = self.facts[int(self.rng.integers(0, len(self.facts)))]
             return self.assemble(length, e(ep.QA_HEADER), [(depth, ids)],
                                  [(e(ep.QA_QUESTION), False), (ids[:s], False), (ids[s:t], True)])
+        if task == 'copy':
+            # a 48-token held-out passage at the depth, its first 24 tokens repeated at the end, the rest to copy
+            ids, _, _ = self.facts[int(self.rng.integers(0, len(self.facts)))]
+            s = int(self.rng.integers(0, len(self.hay) - 48))
+            p = self.hay[s:s + 48]
+            return self.assemble(length, self.enc(''), [(depth, p)], [(self.enc('\n\n'), False), (p[:24], False), (p[24:32], True)])
         raise ValueError(task)
 
 
