@@ -2,8 +2,12 @@
 """Build the zoo on the GPU machine: tokenizer, the tiny fixture model, 18 small Qwen2-style models that differ
 in long-context ability, their ONNX exports, parity checks, quick retrieval evaluations, proxy corpus, haystack.
 
-Run (GPU machine, PyTorch 2.x + transformers 5.x + tokenizers + onnx + onnxruntime), from the repository root:
+Input: the folder written by `/usr/bin/python3 scripts/models/prepare_data.py` (split.json, govreport.jsonl,
+code.jsonl). Run (GPU machine, PyTorch 2.x + transformers 5.x + tokenizers + onnx + onnxruntime), from the
+repository root:
     python3 scripts/zoo/build_zoo.py --data .device-carry/zoo-data --out $OUT/zoo
+It also writes a small fixture model of its own under OUT/fixtures/models/tiny-qwen2 (zoo tokenizer); the
+repository's fixture of that name comes from scripts/models/build_fixture.py and is not replaced by it.
 Outputs under --out (then copied into the repository by hand, see README "zoo"):
     tokenizer/                   tokenizer.json, tokenizer_config.json (shared by every model)
     fixtures/models/tiny-qwen2/  the test fixture, with golden_logprobs.json
