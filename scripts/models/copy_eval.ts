@@ -3,7 +3,8 @@
 // continue it: score = share of the next 24 tokens that are the arg-max (teacher-forced), and exact match of
 // the first 8. Induction-style copying at a distance is the long-context ability tiny models do learn; models
 // trained on short contexts lose it beyond their length. Items are the same for every model (shared tokenizer).
-//   npx tsx scripts/models/copy_eval.ts [--models zoo/a,zoo/b] [--out results/zoo_copy_eval.json]
+//   npx tsx scripts/models/copy_eval.ts [--models zoo/a,zoo/b] [--root DIR] [--out fixtures/zoo/copy_eval.json]
+// --root: a folder holding fixtures/zoo/ and data/zoo_haystack.json (default: this repository).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { onnxEngine } from '../../harness/engine/onnx.ts';
@@ -19,10 +20,11 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-const models = readZooModels(path.join(ROOT, 'fixtures/zoo/models.json'));
+const BASE = path.resolve(arg('root') ?? ROOT);
+const models = readZooModels(path.join(BASE, 'fixtures/zoo/models.json'));
 const wanted = arg('models')?.split(',');
 const chosen = wanted ? models.filter((m) => wanted.includes(m.id)) : models;
-const haystack = JSON.parse(readFileSync(path.join(ROOT, 'data/zoo_haystack.json'), 'utf8')) as { id: string; text: string }[];
+const haystack = JSON.parse(readFileSync(path.join(BASE, 'data/zoo_haystack.json'), 'utf8')) as { id: string; text: string }[];
 
 /** Items in token ids: haystack tokens from documents 1.., passages from document 0 (never in the haystack). */
 function items(tokenize: (t: string) => Int32Array): { length: number; depth: number; ids: Int32Array; scoreFrom: number }[] {
@@ -48,7 +50,7 @@ function items(tokenize: (t: string) => Int32Array): { length: number; depth: nu
 
 const results: Record<string, Record<string, { token_accuracy: number; exact8: number }>> = {};
 for (const m of chosen) {
-  const model = await onnxEngine.load({ id: m.id, dir: path.join(ROOT, m.dir) });
+  const model = await onnxEngine.load({ id: m.id, dir: path.join(BASE, m.dir) });
   const its = items((t) => model.tokenize(t).ids);
   const per: Record<string, { token_accuracy: number; exact8: number }> = {};
   for (const length of LENGTHS) {

@@ -38,8 +38,8 @@ ANSWER_WEIGHT = 5.0
 # Mixes: share of sequences with episodes (p_synth), share of windows taken from code (p_code), and the share of
 # a structured sequence's tokens that episodes take (the rest is haystack).
 MIXES = {
-    'prose': dict(p_synth=0.85, p_code=0.1),
-    'code': dict(p_synth=0.85, p_code=0.55),
+    'prose': dict(p_synth=0.75, p_code=0.1),
+    'code': dict(p_synth=0.75, p_code=0.55),
     'lm': dict(p_synth=0.0, p_code=0.1),
 }
 
@@ -241,17 +241,14 @@ class SeqSource:
         if budget < n // 4:
             return self.plain(n)
         base = self.window(budget).copy()
-        base_w = np.ones(budget, np.float32)
-        # Passages repeated inside the haystack itself: copying at a distance (induction), the long-context skill
-        # tiny models learn first; the copy's tokens after its first four weigh as answers.
-        for _ in range(self.randint(1, 4)):
-            ln = self.randint(24, 96)
+        # passages repeated inside the haystack itself (copying at a distance)
+        for _ in range(self.randint(0, 2)):
+            ln = self.randint(16, 48)
             if budget < 4 * ln:
                 break
             a = int(self.rng.integers(0, budget // 2 - ln))
             b = int(self.rng.integers(a + ln, budget - ln))
             base[b:b + ln] = base[a:a + ln]
-            base_w[b + 4:b + ln] = ANSWER_WEIGHT
         inserts = []
         for early, late in episodes:
             pos = sorted(float(x) for x in self.rng.uniform(0, 0.9, len(early)))
@@ -262,10 +259,10 @@ class SeqSource:
         for p, piece, w in inserts:
             cut = int(p * budget)
             parts += [base[prev:cut], piece]
-            weights += [base_w[prev:cut], w]
+            weights += [np.ones(cut - prev, np.float32), w]
             prev = cut
         parts.append(base[prev:])
-        weights.append(base_w[prev:])
+        weights.append(np.ones(budget - prev, np.float32))
         ids, w = np.concatenate(parts), np.concatenate(weights)
         if len(ids) < n:
             extra = self.window(n - len(ids))
