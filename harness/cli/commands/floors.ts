@@ -1,6 +1,6 @@
 // `longproxy floors`: show the recorded floors of the held-out Spearman, or (--update) re-measure and record them.
-import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.ts';
+import { parseFlags } from '../flags.ts';
 import { FLOORS_PATH, FLOOR_MARGIN, readFloors } from '../../scoring/floors.ts';
 import { scoreSelected, select } from '../../scoring/run-selected.ts';
 
@@ -14,20 +14,8 @@ const HELP = `usage: longproxy floors [--update] [--setting ID] [--metric ID]
              scoring suites do the same when run with LONGPROXY_UPDATE_FLOORS=1.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { update: { type: 'boolean' }, setting: { type: 'string' }, metric: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseFlags(args, { update: { type: 'boolean' }, setting: { type: 'string' }, metric: { type: 'string' } }, HELP);
+  if (values === null) return 0;
   if (!values.update) {
     const { floors } = readFloors();
     const keys = Object.keys(floors).sort();

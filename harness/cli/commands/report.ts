@@ -1,7 +1,6 @@
 // `longproxy report`: rebuild reports/ from the claim bundles in results/claims/ without running any test.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { UserError } from '../../errors.ts';
+import { parseFlags } from '../flags.ts';
 import { fileURLToPath } from 'node:url';
 import { CLAIMS_DIR } from '../../report/claims.ts';
 import { buildReports, REPORTS_DIR } from '../../report/write.ts';
@@ -19,21 +18,8 @@ const HELP = `usage: longproxy report [--claims DIR] [--out DIR]
   --out DIR      output folder (default ${REPORTS_DIR})`;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { claims: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseFlags(args, { claims: { type: 'string' }, out: { type: 'string' } }, HELP);
+  if (values === null) return 0;
   const r = buildReports({ root: REPO_ROOT, claimsDir: values.claims, outDir: values.out });
   for (const p of r.problems) console.error(`longproxy report: skipped ${p}`);
   console.log(`${path.relative(process.cwd(), r.index) || r.index}: ${r.entries} metric page(s)${r.problems.length ? `, ${r.problems.length} claim(s) skipped` : ''}`);

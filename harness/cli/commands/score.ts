@@ -1,6 +1,5 @@
 // `longproxy score`: the scoring suites' work outside Vitest (submissions, verifier outputs, claim bundles).
-import { parseArgs } from 'node:util';
-import { UserError } from '../../errors.ts';
+import { parseFlags } from '../flags.ts';
 import { scoreSelected, select } from '../../scoring/run-selected.ts';
 
 export const description = 'score metrics on settings: submissions, verifier outputs, held-out Spearman, claim bundles';
@@ -14,20 +13,8 @@ const HELP = `usage: longproxy score [--setting ID] [--metric ID] [--golden]
              fixtures/golden/metrics/<setting>/<metric>.json (needs /usr/bin/python3 with numpy/scipy/sklearn)`;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { setting: { type: 'string' }, metric: { type: 'string' }, golden: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const values = parseFlags(args, { setting: { type: 'string' }, metric: { type: 'string' }, golden: { type: 'boolean' } }, HELP);
+  if (values === null) return 0;
   const n = await scoreSelected(select(values.setting, values.metric), { updateFloor: false, golden: values.golden ?? false });
   return n > 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 // `longproxy verify`: the TypeScript twin of scripts/verify_locked_no4k.py (same flags, same JSON).
-import { parseArgs } from 'node:util';
 import { UserError } from '../../errors.ts';
+import { parseFlags } from '../flags.ts';
 import { getSetting } from '../../contract/settings/index.ts';
 import { OFFICIAL_DOWNSTREAM_PATH } from '../../contract/downstream.ts';
 import type { McdCorrection } from '../../verify/core.ts';
@@ -31,11 +31,7 @@ function intFlag(name: string, raw: string | undefined, fallback: number): numbe
 const fmt = (v: number) => (Number.isNaN(v) ? 'undefined' : v.toFixed(4));
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
+  const values = parseFlags(args, {
         submission: { type: 'string' },
         out: { type: 'string' },
         'metric-key': { type: 'string', default: 'score' },
@@ -44,18 +40,8 @@ export async function run(args: string[]): Promise<number> {
         seed: { type: 'string' },
         'mcd-correction': { type: 'string', default: DEFAULT_MCD_CORRECTION },
         setting: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${HELP}`);
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+      }, HELP);
+  if (values === null) return 0;
   if (!values.submission || !values.out) throw new UserError(`--submission and --out are required\n${HELP}`);
   const setting = values.setting ? getSetting(values.setting) : undefined;
   const correction = values['mcd-correction'] as string;
