@@ -9,6 +9,10 @@ const X = [0.3, -1.2, 2.5, 0.7, 0.7, 1.1, -0.4, 3.3, 2.0, 0.1];
 const Y = [1.0, 0.2, 2.2, 0.9, 1.5, 0.3, -0.8, 2.9, 2.1, 0.4];
 // Values on a 0.01 grid: monotone maps of them stay strictly monotone in floating point.
 const decimal = fc.integer({ min: -10000, max: 10000 }).map((v) => v / 100);
+/** Two samples of the same length, 3 to 25. */
+const pair = fc.integer({ min: 3, max: 25 }).chain((n) =>
+  fc.tuple(fc.array(decimal, { minLength: n, maxLength: n }), fc.array(decimal, { minLength: n, maxLength: n })),
+);
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b));
 
 describe('spearman (scipy.stats.spearmanr 1.10)', () => {
@@ -30,12 +34,6 @@ describe('spearman (scipy.stats.spearmanr 1.10)', () => {
   });
 
   it('is symmetric, sign-flips under negation, lies in [-1, 1], invariant to monotone rescaling', () => {
-    const pair = fc.integer({ min: 3, max: 25 }).chain((n) =>
-      fc.tuple(
-        fc.array(decimal, { minLength: n, maxLength: n }),
-        fc.array(decimal, { minLength: n, maxLength: n }),
-      ),
-    );
     fc.assert(
       fc.property(pair, ([x, y]) => {
         const s = spearman(x, y);
@@ -69,12 +67,6 @@ describe('pearson (scipy.stats.pearsonr 1.10)', () => {
   });
 
   it('is invariant to positive affine maps and flips sign under negation', () => {
-    const pair = fc.integer({ min: 3, max: 25 }).chain((n) =>
-      fc.tuple(
-        fc.array(decimal, { minLength: n, maxLength: n }),
-        fc.array(decimal, { minLength: n, maxLength: n }),
-      ),
-    );
     fc.assert(
       fc.property(pair, ([x, y]) => {
         const p = pearson(x, y);

@@ -5,27 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { summarize } from './aggregate.ts';
 import { buildLockedFiles, checkLockedFiles, diffInputs, lockPaths, parseItemId, writeLockedFiles } from './lockfile.ts';
 import { runDownstream, type RunOptions } from './runner.ts';
-import { standinEngine, STANDIN_HAYSTACK } from './testing/standins.ts';
+import { standinEngine, standinTaskConfig, STANDIN_HAYSTACK } from './testing/standins.ts';
 import { TASK_IDS, type TaskConfig } from './types.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'longproxy-downstream-'));
 const haystackPath = path.join(dir, 'haystack.json');
 writeFileSync(haystackPath, JSON.stringify(STANDIN_HAYSTACK));
 
-const CONFIG: TaskConfig = {
-  seed: 3,
-  tasks: [...TASK_IDS],
-  lengths: [500, 900, 1400],
-  depths: [0.2, 0.8],
-  itemsPerCell: 1,
-  numberDigits: 5,
-  multikeyNeedles: 3,
-  multivalueValues: 2,
-  kvChars: 6,
-  vtChainLength: 3,
-  vtDistractorChains: 1,
-  qaMinPrefixTokens: 20,
-};
+const CONFIG: TaskConfig = standinTaskConfig({ seed: 3, lengths: [500, 900, 1400], depths: [0.2, 0.8] });
 
 const options: RunOptions = {
   config: CONFIG,

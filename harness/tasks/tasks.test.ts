@@ -4,22 +4,9 @@ import { tokenizeDocuments, splitSentences } from './haystack.ts';
 import { greedyItem, scoreItem } from './score.ts';
 import { Rng, deriveSeed } from './prng.ts';
 import { TASK_IDS, type TaskConfig, type TaskItem } from './types.ts';
-import { charTokenizer, InductionModel, STANDIN_HAYSTACK } from './testing/standins.ts';
+import { charTokenizer, InductionModel, standinTaskConfig, STANDIN_HAYSTACK } from './testing/standins.ts';
 
-const CONFIG: TaskConfig = {
-  seed: 7,
-  tasks: [...TASK_IDS],
-  lengths: [700, 1400],
-  depths: [0.1, 0.5, 0.9],
-  itemsPerCell: 1,
-  numberDigits: 5,
-  multikeyNeedles: 3,
-  multivalueValues: 2,
-  kvChars: 6,
-  vtChainLength: 3,
-  vtDistractorChains: 1,
-  qaMinPrefixTokens: 20,
-};
+const CONFIG: TaskConfig = standinTaskConfig({ seed: 7, lengths: [700, 1400], depths: [0.1, 0.5, 0.9] });
 
 const docs = tokenizeDocuments(STANDIN_HAYSTACK, charTokenizer);
 const items = generateItems(CONFIG, charTokenizer, docs);

@@ -2,7 +2,7 @@
 // induction" model that predicts the token that followed the longest earlier match of the current suffix,
 // optionally seeing only the last `window` tokens. Never used for the downstream file itself.
 import type { ForwardResult } from '../../engine/types.ts';
-import type { TaskTokenizer } from '../types.ts';
+import { TASK_IDS, type TaskConfig, type TaskTokenizer } from '../types.ts';
 import type { HaystackDocument } from '../haystack.ts';
 
 export const charTokenizer: TaskTokenizer = {
@@ -125,5 +125,21 @@ export function standinEngine(): import('../../engine/types.ts').Engine {
       };
       return lm;
     },
+  };
+}
+
+/** A small task configuration for stand-in runs: short lengths and small needles; tests override the grid. */
+export function standinTaskConfig(grid: Pick<TaskConfig, 'seed' | 'lengths' | 'depths'>): TaskConfig {
+  return {
+    ...grid,
+    tasks: [...TASK_IDS],
+    itemsPerCell: 1,
+    numberDigits: 5,
+    multikeyNeedles: 3,
+    multivalueValues: 2,
+    kvChars: 6,
+    vtChainLength: 3,
+    vtDistractorChains: 1,
+    qaMinPrefixTokens: 20,
   };
 }
