@@ -20,6 +20,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -48,11 +49,11 @@ BASES = {
     'b256': dict(train_len=256, size='s', mix='prose', steps=8000),
     'b512': dict(train_len=512, size='m', mix='prose', steps=8000),
     'b1k': dict(train_len=1024, size='m', mix='prose', steps=8000),
-    'native4k-s': dict(train_len=LONG, size='s', mix='prose', steps=8000),
-    'native4k-m': dict(train_len=LONG, size='m', mix='prose', steps=8000),
-    'native4k-l': dict(train_len=LONG, size='l', mix='prose', steps=8000),
-    'native4k-code': dict(train_len=LONG, size='m', mix='code', steps=8000),
-    'native4k-lm': dict(train_len=LONG, size='m', mix='lm', steps=8000),
+    'native4k-s': dict(train_len=LONG, size='s', mix='prose', steps=8000, packed=True),
+    'native4k-m': dict(train_len=LONG, size='m', mix='prose', steps=8000, packed=True),
+    'native4k-l': dict(train_len=LONG, size='l', mix='prose', steps=8000, packed=True),
+    'native4k-code': dict(train_len=LONG, size='m', mix='code', steps=8000, packed=True),
+    'native4k-lm': dict(train_len=LONG, size='m', mix='lm', steps=8000, packed=True),
     'fixture': dict(train_len=512, size='xs', mix='lm', steps=500),
 }
 FT_STEPS = 3000
@@ -87,6 +88,13 @@ MIXES = {
     'code': dict(p_synth=0.85, p_code=0.5),
     'lm': dict(p_synth=0.0, p_code=0.1),
 }
+# Bases trained at the long length pack documents of mixed lengths (256 tokens up to the whole sequence, log-uniform)
+# into each sequence, as long-context pretraining corpora do: zoo v2's bases trained on whole 4096-token sequences
+# never learned to retrieve in their time budget; short documents inside the long sequence teach it at short range
+# first. Recorded in each card as recipe.packed.
+PACKED_MIN = 256
+ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth']
+QA_QUESTION = '\n\nQuestion: According to the report above, what figure completes this sentence?\nAnswer:'
 
 ADJ = ('red blue green quiet rapid silver golden hidden ancient bright calm dark eager faint gentle hollow icy '
        'jolly keen lively mellow noble odd proud rough sharp tidy urban vivid warm young brave clever').split()
@@ -136,11 +144,17 @@ class SeqSource:
     synthetic long-context data that long-context training mixes (e.g. FILM-7B's) use. Models trained at a length
     learn to retrieve across that length; what they do beyond it depends on their RoPE and continued training."""
 
-    def __init__(self, tok, prose_stream, code_stream, mix, seed):
+    def __init__(self, tok, prose_stream, code_stream, mix, seed, packed=False):
         self.tok, self.prose, self.code = tok, prose_stream, code_stream
         self.mix = MIXES[mix]
+        self.packed = packed
         self.rng = random.Random(seed)
         self._cache = {}
+        # tokens that start a figure (' 123', '$4', '56') and tokens that continue one ('7', ',', '.')
+        pieces = [tok.id_to_token(i) or '' for i in range(tok.get_vocab_size())]
+        self.fig_start = np.array([bool(re.fullmatch(r'[\u0120]?\$?\d[\d.,]*', p)) for p in pieces])
+        self.fig_cont = np.array([bool(re.fullmatch(r'[\d.,]+', p)) for p in pieces])
+        self.qa_question = self.enc(QA_QUESTION)
 
     def enc(self, text):
         ids = self._cache.get(text)
@@ -204,6 +218,42 @@ class SeqSource:
             late.append(self.piece((k, 1.0), (v, ANSWER_WEIGHT), (close, 1.0)))
         return [block], late
 
+    def multivalue_episode(self):
+        # one key with several values stated apart ("The second special magic number for K is V."), all asked for
+        k = self.key()
+        m = self.rng.randint(2, 4)
+        t = self.rng.choice(TEMPLATES)
+        stmts = [self.enc(' ' + t.format(k=k).replace('The ', f'The {ORDINALS[i]} ', 1)) for i in range(m)]
+        vals = [self.enc(' ' + self.digits(self.rng.randint(4, 7))) for _ in range(m)]
+        period = self.enc('.')
+        early = [self.piece((stmts[i], 1.0), (vals[i], 1.0), (period, 1.0)) for i in range(m)]
+        noun = t.format(k=k).split(' for ')[0].replace('The ', '').strip()
+        q = self.enc(f'\n\nQuestion: What are all the {noun}s for {k} mentioned in the provided text?\nAnswer:')
+        parts = [(q, 1.0)]
+        for i in range(m):
+            if i > 0:
+                parts.append((period, 1.0))
+            parts += [(stmts[i], 1.0), (vals[i], ANSWER_WEIGHT)]
+        parts.append((self.enc('.\n'), 1.0))
+        return early, [self.piece(*parts)]
+
+    def qa_pieces(self, base, count):
+        # LongBench-style questions about the prose itself: a sentence of the text quoted up to a figure, the figure
+        # to be copied (as the zoo's doc_qa task asks); placed after the quoted text. -> [(relative position, piece)]
+        out = []
+        starts = np.flatnonzero(self.fig_start[base[16:]]) + 16
+        for _ in range(count):
+            if len(starts) == 0:
+                break
+            p = int(starts[self.rng.randrange(len(starts))])
+            e = p + 1
+            while e < len(base) and e < p + 4 and self.fig_cont[base[e]]:
+                e += 1
+            quote = base[p - self.rng.randint(8, 16):p]
+            pc = self.piece((self.qa_question, 1.0), (quote, 1.0), (base[p:e], ANSWER_WEIGHT), (self.enc('.'), 1.0))
+            out.append((self.rng.uniform(e / len(base), 1.0), pc))
+        return out
+
     def vt_episode(self):
         names = [''.join(self.rng.choice('ABCDEFGHIJKLMNOPQRSTUVWXYZ') for _ in range(5)) for _ in range(self.rng.randint(2, 5))]
         v = self.digits(self.rng.randint(4, 6))
@@ -219,7 +269,8 @@ class SeqSource:
         target = n * self.rng.uniform(0.25, 0.6)
         while used < target:
             r = self.rng.random()
-            ep = self.fact_episode() if r < 0.45 else self.kv_episode() if r < 0.7 else self.vt_episode()
+            ep = (self.fact_episode() if r < 0.35 else self.multivalue_episode() if r < 0.5 else
+                  self.kv_episode() if r < 0.72 else self.vt_episode())
             episodes.append(ep)
             used += sum(len(ids) for part in ep for ids, _ in part)
         budget = n - used
@@ -242,6 +293,9 @@ class SeqSource:
             inserts.extend(zip(pos, early))
             for pc in late:
                 inserts.append((self.rng.uniform(pos[-1], 1.0), pc))
+        n_qa = self.rng.randint(0, 2)
+        qa = self.qa_pieces(base, n_qa)
+        inserts.extend(qa)
         inserts.sort(key=lambda x: x[0])
         ids, ws, prev = [], [], 0
         for p_, (pids, pw) in inserts:
@@ -251,12 +305,27 @@ class SeqSource:
             prev = cut
         ids.append(base[prev:])
         ws.append(wbase[prev:])
+        # the questions about the prose add tokens beyond n: cut the end (a cut question only loses its answer)
         return np.concatenate(ids)[:n], np.concatenate(ws)[:n]
 
-    def sample(self, n):
+    def sample_one(self, n):
         if self.rng.random() >= self.mix['p_synth']:
             return self.window(n), np.ones(n, dtype=np.float32)
         return self.structured_seq(n)
+
+    def sample(self, n):
+        if not self.packed:
+            return self.sample_one(n)
+        xs, ws, left = [], [], n
+        while left > 0:
+            m = min(left, int(math.exp(self.rng.uniform(math.log(PACKED_MIN), math.log(n)))))
+            if left - m < PACKED_MIN:
+                m = left
+            x, w = self.sample_one(m)
+            xs.append(x)
+            ws.append(w)
+            left -= m
+        return np.concatenate(xs), np.concatenate(ws)
 
     def batch(self, bsz, n):
         xs, ws = zip(*(self.sample(n) for _ in range(bsz)))
@@ -495,7 +564,7 @@ def worker(job_group, shared):
             check_rope(model, cfg, job.get('rope'), job['size'])
         loss = None
         if job['steps'] > 0:
-            src = SeqSource(tok, prose, code, job['mix'], job['seed'])
+            src = SeqSource(tok, prose, code, job['mix'], job['seed'], packed=job.get('packed', False))
             loss, done_steps = train(model, src, job['seq_len'], job['steps'], job['lr'], job['bsz_tokens'], log,
                                      job['seconds'])
             job['steps_run'] = done_steps
@@ -637,6 +706,7 @@ def main():
         b = BASES[base]
         steps = b['steps'] if steps is None else steps
         return dict(name=name, size=b['size'], mix=b['mix'], rope=rope, init_from=init_from,
+                    packed=b.get('packed', False) and init_from is None,
                     steps=max(1, int(steps * args.scale)) if steps > 0 else 0,
                     seq_len=seq_len or b['train_len'], lr=3e-3 if init_from is None else 1e-3, bsz_tokens=32768,
                     seed=sum(map(ord, name)), ckpt=os.path.join(work, f'{name}.pt'),
@@ -667,6 +737,7 @@ def main():
         b = BASES[base]
         recipe = dict(base=base, trained_len=b['train_len'], size=b['size'], size_dims=SIZES[b['size']], mix=b['mix'],
                       mix_shares=MIXES[b['mix']], base_steps=int(b['steps'] * args.scale),
+                      packed=b.get('packed', False),
                       rope_change=None if rope is None else {'kind': rope[0], 'factor': rope[1]},
                       continued_steps_at_4096=int(FT_STEPS * args.scale) if ft else 0,
                       seed_base=sum(map(ord, base)), seed=sum(map(ord, name)), batch_tokens=32768)
