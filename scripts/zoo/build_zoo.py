@@ -92,6 +92,8 @@ MIXES = {
 # into each sequence, as long-context pretraining corpora do: zoo v2's bases trained on whole 4096-token sequences
 # never learned to retrieve in their time budget; short documents inside the long sequence teach it at short range
 # first. Recorded in each card as recipe.packed.
+# Multi-value needles and questions about the prose (SeqSource(tasks=True)) are added only in the continued training
+# at 4096: mixed into from-scratch pretraining (zoo v3 attempt) they kept every base from learning to retrieve at all.
 PACKED_MIN = 256
 ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth']
 QA_QUESTION = '\n\nQuestion: According to the report above, what figure completes this sentence?\nAnswer:'
@@ -144,10 +146,11 @@ class SeqSource:
     synthetic long-context data that long-context training mixes (e.g. FILM-7B's) use. Models trained at a length
     learn to retrieve across that length; what they do beyond it depends on their RoPE and continued training."""
 
-    def __init__(self, tok, prose_stream, code_stream, mix, seed, packed=False):
+    def __init__(self, tok, prose_stream, code_stream, mix, seed, packed=False, tasks=False):
         self.tok, self.prose, self.code = tok, prose_stream, code_stream
         self.mix = MIXES[mix]
         self.packed = packed
+        self.tasks = tasks
         self.rng = random.Random(seed)
         self._cache = {}
         # tokens that start a figure (' 123', '$4', '56') and tokens that continue one ('7', ',', '.')
@@ -269,8 +272,11 @@ class SeqSource:
         target = n * self.rng.uniform(0.25, 0.6)
         while used < target:
             r = self.rng.random()
-            ep = (self.fact_episode() if r < 0.35 else self.multivalue_episode() if r < 0.5 else
-                  self.kv_episode() if r < 0.72 else self.vt_episode())
+            if self.tasks:
+                ep = (self.fact_episode() if r < 0.35 else self.multivalue_episode() if r < 0.5 else
+                      self.kv_episode() if r < 0.72 else self.vt_episode())
+            else:
+                ep = self.fact_episode() if r < 0.45 else self.kv_episode() if r < 0.7 else self.vt_episode()
             episodes.append(ep)
             used += sum(len(ids) for part in ep for ids, _ in part)
         budget = n - used
@@ -293,9 +299,8 @@ class SeqSource:
             inserts.extend(zip(pos, early))
             for pc in late:
                 inserts.append((self.rng.uniform(pos[-1], 1.0), pc))
-        n_qa = self.rng.randint(0, 2)
-        qa = self.qa_pieces(base, n_qa)
-        inserts.extend(qa)
+        if self.tasks:
+            inserts.extend(self.qa_pieces(base, self.rng.randint(0, 2)))
         inserts.sort(key=lambda x: x[0])
         ids, ws, prev = [], [], 0
         for p_, (pids, pw) in inserts:
@@ -564,7 +569,8 @@ def worker(job_group, shared):
             check_rope(model, cfg, job.get('rope'), job['size'])
         loss = None
         if job['steps'] > 0:
-            src = SeqSource(tok, prose, code, job['mix'], job['seed'], packed=job.get('packed', False))
+            src = SeqSource(tok, prose, code, job['mix'], job['seed'], packed=job.get('packed', False),
+                            tasks=job.get('tasks', False))
             loss, done_steps = train(model, src, job['seq_len'], job['steps'], job['lr'], job['bsz_tokens'], log,
                                      job['seconds'])
             job['steps_run'] = done_steps
@@ -706,7 +712,7 @@ def main():
         b = BASES[base]
         steps = b['steps'] if steps is None else steps
         return dict(name=name, size=b['size'], mix=b['mix'], rope=rope, init_from=init_from,
-                    packed=b.get('packed', False) and init_from is None,
+                    packed=b.get('packed', False) and init_from is None, tasks=init_from is not None,
                     steps=max(1, int(steps * args.scale)) if steps > 0 else 0,
                     seq_len=seq_len or b['train_len'], lr=3e-3 if init_from is None else 1e-3, bsz_tokens=32768,
                     seed=sum(map(ord, name)), ckpt=os.path.join(work, f'{name}.pt'),
@@ -738,6 +744,7 @@ def main():
         recipe = dict(base=base, trained_len=b['train_len'], size=b['size'], size_dims=SIZES[b['size']], mix=b['mix'],
                       mix_shares=MIXES[b['mix']], base_steps=int(b['steps'] * args.scale),
                       packed=b.get('packed', False),
+                      task_episodes_in_continued_training=bool(ft),
                       rope_change=None if rope is None else {'kind': rope[0], 'factor': rope[1]},
                       continued_steps_at_4096=int(FT_STEPS * args.scale) if ft else 0,
                       seed_base=sum(map(ord, base)), seed=sum(map(ord, name)), batch_tokens=32768)
