@@ -1,6 +1,6 @@
 // Per-model summaries from per-item scores. An item's score is the fraction of its answer spans reproduced
 // exactly (1 or 0 for one-span items; RULER scores multi-value and variable tracking the same way, by the share
-// of references found). The overall score is the zoo's "no4k": the mean over tasks of the mean item score at
+// of references found), or for a ranked item (doc_qa) the reciprocal rank of the gold answer. The overall score is the zoo's "no4k": the mean over tasks of the mean item score at
 // every length except the shortest (cells are equal in size, so this is the mean over those items).
 import type { TaskId } from './types.ts';
 
@@ -19,6 +19,11 @@ export interface ModelSummary {
   by_length: Record<string, number>;
   /** task -> length -> depth -> accuracy. */
   cells: Record<string, Record<string, Record<string, number>>>;
+}
+
+/** An item's score from what the breakdown records: reciprocal rank for ranked items, else the share of exact spans. */
+export function itemScore(spansCorrect: number, nSpans: number, rank: number): number {
+  return rank > 0 ? 1 / rank : spansCorrect / nSpans;
 }
 
 function ratio(c: { n: number; k: number }): number {

@@ -17,4 +17,5 @@ export const ZOO_TASK_CONFIG: TaskConfig = {
   vtChainLength: 4,
   vtDistractorChains: 1,
   qaMinPrefixTokens: 8,
+  qaCandidates: 6,
 };

@@ -41,7 +41,7 @@ describe.skipIf(!ready)(
       const model = await engine.load({ id: 'greedy-check', dir: path.join(REPO_ROOT, candidates[0]) });
       try {
         const docs = tokenizeDocuments(loadHaystack(haystackFile).documents, model);
-        const config = { ...ZOO_TASK_CONFIG, lengths: [512], depths: [0.5, 0.9], itemsPerCell: 1 };
+        const config = { ...ZOO_TASK_CONFIG, lengths: [4096], depths: [0.3, 0.9], itemsPerCell: 1 };
         const items = generateItems(config, model, docs);
         let agreeCorrect = 0;
         for (const item of items) {

@@ -26,12 +26,13 @@ export function generateItems(
           if (filter && !filter(task, length, depth, index)) continue;
           const id = itemId(task, length, depth, index);
           const rng = new Rng(deriveSeed(config.seed, id));
-          const { ids, spans } = gens[task](ctx, rng, length, depth);
+          const { ids, spans, candidates } = gens[task](ctx, rng, length, depth);
           if (ids.length !== length) throw new Error(`${id}: generated ${ids.length} tokens, expected ${length}`);
           if (spans.length === 0 || spans.length > 9 || spans[spans.length - 1].end !== length) {
             throw new Error(`${id}: 1 to 9 answer spans, the last ending the sequence, are needed`);
           }
-          items.push({ id, task, length, depth, index, ids, spans });
+          if (candidates && (candidates.length < 1 || candidates.length > 8)) throw new Error(`${id}: 1 to 8 candidates besides the gold answer are needed`);
+          items.push({ id, task, length, depth, index, ids, spans, ...(candidates ? { candidates } : {}) });
         }
       }
     }

@@ -2,7 +2,7 @@
 // and depth, and every item's result), and a lock recording the sha256 of both and of the generator's inputs.
 // checkLockedFiles finds any edit made without re-running the generator.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { summarize, type ItemKey, type ModelSummary } from './aggregate.ts';
+import { itemScore, summarize, type ItemKey, type ModelSummary } from './aggregate.ts';
 import { canonicalJson, sha256 } from './hashing.ts';
 import type { RunInputs, RunResult } from './runner.ts';
 import { TASK_IDS, type TaskId } from './types.ts';
@@ -30,8 +30,10 @@ export interface BreakdownFile {
   items: string[];
   /** Answer spans of each item, one digit per item. */
   item_spans: string;
-  /** Per model: summaries and, one digit per item, the spans it generated exactly. */
-  models: Record<string, ModelSummary & { spans_correct: string }>;
+  /** Answers a ranked item ranks (gold included), one digit per item; 0 = scored by exact match. */
+  item_candidates: string;
+  /** Per model: summaries and, one digit per item, the spans it generated exactly and the gold answer's rank (0 = not ranked). */
+  models: Record<string, ModelSummary & { spans_correct: string; ranks: string }>;
 }
 
 export interface LockFile {
@@ -62,18 +64,21 @@ export function buildLockedFiles(result: RunResult): { downstream: string; break
     description:
       'Zoo downstream breakdown: per model, accuracy per task (lengths above the shortest), per length, per ' +
       'task x length x depth cell, and per item (in the order of "items") the number of answer spans generated ' +
-      'exactly ("spans_correct") out of "item_spans". An item scores spans_correct / item_spans.',
+      'exactly ("spans_correct") out of "item_spans", and for ranked items (doc_qa; "item_candidates" answers ' +
+      'ranked by log-likelihood) the gold answer\'s rank ("ranks", 0 = not ranked). An item scores 1 / rank when ' +
+      'ranked, else spans_correct / item_spans.',
     relock_command: RELOCK_COMMAND,
     inputs: result.inputs,
     inputs_sha256: inputsHash,
     items: result.items.map((i) => i.id),
     item_spans: result.items.map((i) => String(i.nSpans)).join(''),
+    item_candidates: result.items.map((i) => String(i.nCandidates)).join(''),
     models: {},
   };
   for (const m of result.models) {
-    const s = summarize(result.items, m.spansCorrect.map((k, i) => k / result.items[i].nSpans));
+    const s = summarize(result.items, m.spansCorrect.map((k, i) => itemScore(k, result.items[i].nSpans, m.ranks[i])));
     downstream[m.id] = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };
-    breakdown.models[m.id] = { ...s, spans_correct: m.spansCorrect.join('') };
+    breakdown.models[m.id] = { ...s, spans_correct: m.spansCorrect.join(''), ranks: m.ranks.join('') };
   }
   const downstreamText = json(downstream);
   const breakdownText = json(breakdown);
@@ -133,6 +138,11 @@ export function checkLockedFiles(paths: LockPaths): string[] {
     problems.push(`${paths.breakdown}: field "item_spans" must hold one digit 1-9 per item`);
     return problems;
   }
+  const nCands = Array.from(String(breakdown.item_candidates ?? ''), Number);
+  if (nCands.length !== items.length || nCands.some((n) => !(n === 0 || (n >= 2 && n <= 9)))) {
+    problems.push(`${paths.breakdown}: field "item_candidates" must hold one digit per item (0, or 2-9 answers ranked)`);
+    return problems;
+  }
   const dsModels = Object.keys(ds.value);
   const bdModels = Object.keys(breakdown.models ?? {});
   const recorded = breakdown.inputs.models.map((m) => m.id);
@@ -146,8 +156,13 @@ export function checkLockedFiles(paths: LockPaths): string[] {
       problems.push(`${paths.breakdown}: model ${id} field "spans_correct" must hold one digit (0..item_spans) per item`);
       continue;
     }
-    const s = summarize(items, k.map((v, i) => v / nSpans[i]));
-    const { spans_correct: _k, ...stored } = m;
+    const ranks = Array.from(String(m.ranks ?? ''), Number);
+    if (ranks.length !== items.length || ranks.some((v, i) => (nCands[i] === 0 ? v !== 0 : !(v >= 1 && v <= nCands[i])))) {
+      problems.push(`${paths.breakdown}: model ${id} field "ranks" must hold one digit per item (1..item_candidates when ranked, else 0)`);
+      continue;
+    }
+    const s = summarize(items, k.map((v, i) => itemScore(v, nSpans[i], ranks[i])));
+    const { spans_correct: _k, ranks: _r, ...stored } = m;
     if (canonicalJson(s) !== canonicalJson(stored)) problems.push(`${paths.breakdown}: model ${id} summaries do not follow from its item results`);
     const d = ds.value[id];
     const want = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };

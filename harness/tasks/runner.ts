@@ -10,6 +10,7 @@ import type { Progress } from './progress.ts';
 import { scoreItem } from './score.ts';
 import type { TaskConfig, TaskId, TaskItem } from './types.ts';
 
+
 export interface RunInputs {
   config: TaskConfig;
   haystack: { path: string; sha256: string };
@@ -23,11 +24,14 @@ export interface ModelRun {
   fingerprint: string;
   /** Answer spans generated exactly, per item in the order of RunResult.items. */
   spansCorrect: number[];
+  /** Ranked items: the gold answer's rank (1 = first); 0 for items scored by exact match. */
+  ranks: number[];
 }
 
 export interface RunResult {
   inputs: RunInputs;
-  items: (Pick<TaskItem, 'id' | 'task' | 'length' | 'depth'> & { nSpans: number })[];
+  /** nCandidates: answers a ranked item ranks (gold included), 0 for exact-match items. */
+  items: (Pick<TaskItem, 'id' | 'task' | 'length' | 'depth'> & { nSpans: number; nCandidates: number })[];
   models: ModelRun[];
   tokensProcessed: number;
   wallSeconds: number;
@@ -76,12 +80,16 @@ export async function runDownstream(options: RunOptions): Promise<RunResult> {
       }
       progress ??= options.progress?.(options.models.length * items.length);
       const spansCorrect: number[] = [];
+      const ranks: number[] = [];
       for (const item of items) {
-        spansCorrect.push((await scoreItem(model, item)).spansCorrect);
+        const r = await scoreItem(model, item);
+        spansCorrect.push(r.spansCorrect);
+        ranks.push(r.rank ?? 0);
         tokensProcessed += item.ids.length;
+        for (const c of item.candidates ?? []) tokensProcessed += item.spans[item.spans.length - 1].start + c.length;
         progress?.tick(1, item.ids.length);
       }
-      models.push({ id: ref.id, fingerprint: model.fingerprint, spansCorrect });
+      models.push({ id: ref.id, fingerprint: model.fingerprint, spansCorrect, ranks });
     } finally {
       await model.dispose();
     }
@@ -96,7 +104,14 @@ export async function runDownstream(options: RunOptions): Promise<RunResult> {
       engine: { id: options.engine.id, version: options.engine.version },
       models: models.map((m) => ({ id: m.id, fingerprint: m.fingerprint })),
     },
-    items: reference.map(({ id, task, length, depth, spans }) => ({ id, task, length, depth, nSpans: spans.length })),
+    items: reference.map(({ id, task, length, depth, spans, candidates }) => ({
+      id,
+      task,
+      length,
+      depth,
+      nSpans: spans.length,
+      nCandidates: candidates ? candidates.length + 1 : 0,
+    })),
     models,
     tokensProcessed,
     wallSeconds: (Date.now() - started) / 1000,

@@ -48,7 +48,7 @@ export async function scoreItem(model: ScoringModel, item: TaskItem): Promise<It
     }
     if (all) spansCorrect++;
   }
-  return {
+  const exact = {
     correct: spansCorrect === item.spans.length,
     spansCorrect,
     spansTotal: item.spans.length,
@@ -56,6 +56,28 @@ export async function scoreItem(model: ScoringModel, item: TaskItem): Promise<It
     tokensCorrect,
     tokensTotal,
   };
+  if (!item.candidates?.length) return exact;
+  const last = item.spans[item.spans.length - 1];
+  let gold = 0;
+  for (let p = last.start; p < last.end; p++) gold += result.logprob[offset + p - scoreFrom];
+  let rank = 1;
+  for (const cand of item.candidates) {
+    if ((await answerLogLikelihood(model, item.ids.subarray(0, last.start), cand)) >= gold) rank++;
+  }
+  return { ...exact, score: 1 / rank, rank };
+}
+
+/** Summed log-probability of `answer` right after `prompt` (one forward; float64 sum of the float32 values). */
+export async function answerLogLikelihood(model: ScoringModel, prompt: Int32Array, answer: Int32Array): Promise<number> {
+  const seq = new Int32Array(prompt.length + answer.length);
+  seq.set(prompt);
+  seq.set(answer, prompt.length);
+  const { ids, offset } = modelInput(model, seq, prompt.length);
+  const scoreFrom = offset + prompt.length;
+  const result = await model.forward(ids, scoreFrom);
+  let sum = 0;
+  for (let i = 0; i < answer.length; i++) sum += result.logprob[i];
+  return sum;
 }
 
 /** The slow reference: greedy decoding of each span from the gold text before it. Used by tests. */

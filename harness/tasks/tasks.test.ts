@@ -142,3 +142,51 @@ describe('inputs longer than the model declares', () => {
     expect(bos.ids.at(-1)).toBe(item.ids.at(-1));
   });
 });
+
+describe('doc_qa ranking (reciprocal rank of the gold figure among candidates)', () => {
+  const qa = items.filter((i) => i.task === 'doc_qa');
+  const lastSpan = (i: TaskItem): Int32Array => i.ids.subarray(i.spans.at(-1)!.start, i.spans.at(-1)!.end);
+
+  it('gives every doc_qa item qaCandidates - 1 distinct other figures, and no other task any', () => {
+    expect(qa.length).toBeGreaterThan(0);
+    for (const item of items.filter((i) => i.task !== 'doc_qa')) expect(item.candidates).toBeUndefined();
+    for (const item of qa) {
+      const gold = text(lastSpan(item));
+      const cands = item.candidates!.map(text);
+      expect(cands).toHaveLength(CONFIG.qaCandidates - 1);
+      expect(new Set(cands).size).toBe(cands.length);
+      expect(cands).not.toContain(gold);
+      for (const c of cands) expect(c).toMatch(/\d/);
+    }
+  });
+
+  it('ranks the gold figure first for a model that copies it, one forward per candidate', async () => {
+    const model = new InductionModel();
+    for (const item of qa) {
+      const before = model.forwards;
+      const r = await scoreItem(model, item);
+      expect(model.forwards - before).toBe(CONFIG.qaCandidates);
+      if (r.correct) {
+        expect(r.rank, item.id).toBe(1);
+        expect(r.score).toBe(1);
+      }
+      expect(r.score).toBe(1 / r.rank!);
+    }
+    expect((await Promise.all(qa.map((i) => scoreItem(model, i)))).some((r) => r.rank === 1)).toBe(true);
+  });
+
+  it('puts the gold figure last when the model scores every answer alike (ties rank below the gold one)', async () => {
+    // A window of 2 tokens cannot see the quoted sentence: every figure token is a miss for every candidate.
+    const blind = new InductionModel(2);
+    let checked = 0;
+    for (const item of qa) {
+      const r = await scoreItem(blind, item);
+      const sameLength = item.candidates!.every((c) => c.length === lastSpan(item).length);
+      if (!r.correct && sameLength) {
+        expect(r.rank, item.id).toBe(CONFIG.qaCandidates);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});

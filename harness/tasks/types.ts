@@ -40,6 +40,11 @@ export interface TaskItem {
    * before it generates it exactly; the item's score is the share of correct spans (at most 9 spans).
    */
   spans: AnswerSpan[];
+  /**
+   * Ranked items (doc_qa): other answers that could fill the last span (figures from elsewhere in the haystack).
+   * The item then scores 1 / rank of the gold answer's log-likelihood among gold + candidates (reciprocal rank).
+   */
+  candidates?: Int32Array[];
 }
 
 /** Difficulty and size of the task set: chosen once for a whole setting, recorded in the lock. */
@@ -63,6 +68,8 @@ export interface TaskConfig {
   vtDistractorChains: number;
   /** Fewest context tokens before the figure that a doc_qa question quotes. */
   qaMinPrefixTokens: number;
+  /** Answers doc_qa ranks by log-likelihood, the gold figure included (at most 9). */
+  qaCandidates: number;
 }
 
 /** Result of one item under one model. */
@@ -72,8 +79,13 @@ export interface ItemResult {
   /** Spans generated exactly. */
   spansCorrect: number;
   spansTotal: number;
-  /** spansCorrect / spansTotal: the item's score. */
+  /**
+   * The item's score: spansCorrect / spansTotal, or for a ranked item 1 / rank (the gold answer's place among the
+   * candidates by summed log-probability, 1 = best; a candidate scoring exactly as the gold one ranks below it).
+   */
   score: number;
+  /** Ranked items only: the gold answer's rank, 1..candidates + 1. */
+  rank?: number;
   /** Answer tokens that are the arg-max given the gold prefix. */
   tokensCorrect: number;
   tokensTotal: number;

@@ -54,8 +54,10 @@ describe.skipIf(!zooBuilt || !generated)(
     });
     expect(rerun.items.length).toBe(spec.config.tasks.length * 2);
     for (const m of rerun.models) {
-      const recorded = rerun.items.map((item) => breakdown.models[m.id].spans_correct[breakdown.items.indexOf(item.id)]);
+      const at = rerun.items.map((item) => breakdown.items.indexOf(item.id));
+      const recorded = at.map((i) => breakdown.models[m.id].spans_correct[i]);
       expect(m.spansCorrect.map(String), `${m.id}: re-lock with ${RELOCK_COMMAND}`).toEqual(recorded);
+      expect(m.ranks.map(String), `${m.id} (doc_qa ranks): re-lock with ${RELOCK_COMMAND}`).toEqual(at.map((i) => breakdown.models[m.id].ranks[i]));
     }
   });
   },

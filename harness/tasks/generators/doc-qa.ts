@@ -1,6 +1,9 @@
 // LongBench-style question over a natural document: the context is contiguous GovReport text, and the question
 // asks for a figure (an amount, a count, a percentage; not a year) stated once in a sentence at the cell's
 // depth. The question quotes the sentence up to the figure; the answer is the figure as the report writes it.
+// Scored by ranking, as LongBench's multiple-choice sets are: the gold figure's log-likelihood against figures of
+// the same token length taken from other sentences of the haystack (qaCandidates answers in all); the item scores
+// the reciprocal rank, so a model that cannot find the sentence lands near chance instead of at a flat zero.
 import { concatParts, takeExactlyTrailing } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
 import type { SentenceRef } from '../haystack.ts';
@@ -44,6 +47,31 @@ export function findFactSentences(ctx: GenContext, minPrefix: number): FactSente
       out.push({ ref: { doc: d, sentence: s }, prefixLength: start, answerLength: end - start });
     });
   });
+  return out;
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Distractor figures: other facts' figures, of the gold one's token length where enough exist, all distinct. */
+export function distractorFigures(
+  ctx: GenContext,
+  rng: Rng,
+  facts: readonly FactSentence[],
+  gold: Int32Array,
+  count: number,
+): Int32Array[] {
+  const figureOf = (f: FactSentence): Int32Array => ctx.sentenceIds(f.ref).subarray(f.prefixLength, f.prefixLength + f.answerLength);
+  const out: Int32Array[] = [];
+  const pools = [facts.filter((f) => f.answerLength === gold.length), facts];
+  for (const pool of pools) {
+    for (let tries = 0; out.length < count && pool.length > 0 && tries < 50 * count; tries++) {
+      const fig = figureOf(rng.pick(pool));
+      if (!sameIds(fig, gold) && !out.some((o) => sameIds(o, fig))) out.push(fig);
+    }
+  }
+  if (out.length < count) throw new Error(`doc_qa: the haystack holds fewer than ${count} distinct other figures`);
   return out;
 }
 
@@ -92,13 +120,14 @@ export function docQa(
     // The figure must be stated once, and the quoted words must point at one place only.
     if (occurrences(context, answer) !== 1) continue;
     if (occurrences(context, prefix.subarray(Math.max(0, prefix.length - 6))) !== 1) continue;
-    return concatParts([
+    const item = concatParts([
       { ids: header },
       { ids: context },
       { ids: question },
       { ids: prefix },
       { ids: answer, answer: true },
     ]);
+    return { ...item, candidates: distractorFigures(ctx, rng, facts, answer, ctx.config.qaCandidates - 1) };
   }
   throw new Error(`doc_qa: no fact sentence fits ${length} tokens after ${MAX_TRIES} tries`);
 }

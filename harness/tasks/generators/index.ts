@@ -10,6 +10,7 @@ import { variableTracking } from './variable-tracking.ts';
 export interface GeneratedItem {
   ids: Int32Array;
   spans: AnswerSpan[];
+  candidates?: Int32Array[];
 }
 
 export type Generator = (ctx: GenContext, rng: Rng, length: number, depth: number) => GeneratedItem;

@@ -137,6 +137,7 @@ export function standinTaskConfig(grid: Pick<TaskConfig, 'seed' | 'lengths' | 'd
     numberDigits: 5,
     multikeyNeedles: 3,
     multivalueValues: 2,
+    qaCandidates: 4,
     kvChars: 6,
     vtChainLength: 3,
     vtDistractorChains: 1,
