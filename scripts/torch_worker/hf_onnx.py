@@ -19,16 +19,13 @@ def onnx_only(model_dir: str) -> bool:
 
 
 def hf_from_onnx(model_dir: str, config: dict, dtype: torch.dtype, attn: str):
-    """A transformers causal LM with the ONNX file's weights (float16-stored values, loaded as float32 then cast
+    """A transformers causal LM with the ONNX file's weights (float16-stored values, loaded as float32, then cast
     to dtype), on the CPU; the caller moves it to its device."""
     from transformers import AutoConfig, AutoModelForCausalLM
     onnx_file = os.path.join(model_dir, "onnx", "model.onnx")
     sd = load_onnx_weights(onnx_file, config)
     cfg = AutoConfig.from_pretrained(model_dir, local_files_only=True, trust_remote_code=False)
-    try:
-        model = AutoModelForCausalLM.from_config(cfg, dtype=dtype, attn_implementation=attn)
-    except TypeError:  # transformers < 4.56 names it torch_dtype
-        model = AutoModelForCausalLM.from_config(cfg, torch_dtype=dtype, attn_implementation=attn)
+    model = AutoModelForCausalLM.from_config(cfg, attn_implementation=attn)  # float32, as the weights
     res = model.load_state_dict(sd, strict=False)
     tied = bool(config.get("tie_word_embeddings", False))
     missing = [k for k in res.missing_keys if not (tied and k == "lm_head.weight")]
@@ -44,4 +41,15 @@ def hf_from_onnx(model_dir: str, config: dict, dtype: torch.dtype, attn: str):
         if not torch.equal(out, inp):
             raise LoadError("unsupported", f"{model_dir}: tie_word_embeddings=true but transformers did not tie "
                                            "lm_head to the embedding")
-    return model.eval()
+    return cast_keeping_rope(model, dtype).eval()
+
+
+def cast_keeping_rope(model, dtype: torch.dtype):
+    """model.to(dtype), except the rotary inverse-frequency buffers, which stay float32 as from_pretrained leaves
+    them (a bf16 frequency table would shift every angle beyond the first positions)."""
+    saved = {n: b.detach().clone() for n, b in model.named_buffers() if n.endswith("inv_freq")}
+    model = model.to(dtype)
+    for name, buf in saved.items():
+        owner, _, attr = name.rpartition(".")
+        model.get_submodule(owner)._buffers[attr] = buf
+    return model

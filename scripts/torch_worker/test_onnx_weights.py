@@ -142,6 +142,129 @@ class OnnxWeights(unittest.TestCase):
         self.assertLess((m.forward_hidden(ids[:, :10]) - h[:, :10]).abs().max().item(), 1e-5)
 
 
+def fake_transformers():
+    """Stand-ins for transformers (AutoConfig, AutoModelForCausalLM) and tokenizers, with the module names and
+    parameter layout of Qwen2ForCausalLM, so the transformers path of ONNX-only folders is exercised without it."""
+    import types
+
+    class Norm(torch.nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.ones(d))
+
+    class Rotary(torch.nn.Module):
+        def __init__(self, hd):
+            super().__init__()
+            self.register_buffer("inv_freq", 1.0 / 1e4 ** (torch.arange(0, hd, 2).float() / hd), persistent=False)
+
+    class Qwen2ForCausalLM(torch.nn.Module):
+        base_model_prefix = "model"
+
+        def __init__(self, cfg, extra=False):
+            super().__init__()
+            self.config = cfg
+            d, h, kv = cfg.hidden_size, cfg.num_attention_heads, cfg.num_key_value_heads
+            hd = d // h
+            self.model = torch.nn.Module()
+            self.model.embed_tokens = torch.nn.Embedding(cfg.vocab_size, d)
+            self.model.layers = torch.nn.ModuleList()
+            for _ in range(cfg.num_hidden_layers):
+                layer = torch.nn.Module()
+                layer.input_layernorm, layer.post_attention_layernorm = Norm(d), Norm(d)
+                layer.self_attn = torch.nn.Module()
+                for n, o, b in (("q_proj", h * hd, True), ("k_proj", kv * hd, True), ("v_proj", kv * hd, True)):
+                    setattr(layer.self_attn, n, torch.nn.Linear(d, o, bias=b))
+                layer.self_attn.o_proj = torch.nn.Linear(h * hd, d, bias=False)
+                layer.mlp = torch.nn.Module()
+                layer.mlp.gate_proj = torch.nn.Linear(d, cfg.intermediate_size, bias=False)
+                layer.mlp.up_proj = torch.nn.Linear(d, cfg.intermediate_size, bias=False)
+                layer.mlp.down_proj = torch.nn.Linear(cfg.intermediate_size, d, bias=False)
+                self.model.layers.append(layer)
+            self.model.norm = Norm(d)
+            self.model.rotary_emb = Rotary(hd)
+            if extra:
+                self.model.extra = Norm(d)
+            self.lm_head = torch.nn.Linear(d, cfg.vocab_size, bias=False)
+            self.tie_weights()
+
+        def tie_weights(self):
+            self.lm_head.weight = self.model.embed_tokens.weight
+
+        def get_output_embeddings(self):
+            return self.lm_head
+
+        def get_input_embeddings(self):
+            return self.model.embed_tokens
+
+    class AutoConfig:
+        @staticmethod
+        def from_pretrained(d, **kw):
+            with open(os.path.join(d, "config.json")) as fh:
+                return types.SimpleNamespace(**json.load(fh))
+
+    class AutoModelForCausalLM:
+        extra = False
+
+        @classmethod
+        def from_config(cls, cfg, attn_implementation=None):
+            return Qwen2ForCausalLM(cfg, cls.extra)
+
+    tf = types.ModuleType("transformers")
+    tf.AutoConfig, tf.AutoModelForCausalLM, tf.__version__ = AutoConfig, AutoModelForCausalLM, "fake"
+    tok = types.ModuleType("tokenizers")
+    tok.Tokenizer = types.SimpleNamespace(from_file=lambda path: None)
+    return tf, tok
+
+
+@unittest.skipIf(NO_ONNX, NO_ONNX)
+class TransformersPath(unittest.TestCase):
+    def setUp(self):
+        self.saved = {k: sys.modules.get(k) for k in ("transformers", "tokenizers")}
+        self.tf, tok = fake_transformers()
+        sys.modules.update(transformers=self.tf, tokenizers=tok)
+        self.dir = tempfile.TemporaryDirectory()
+        d = self.dir.name
+        os.makedirs(os.path.join(d, "onnx"))
+        with open(os.path.join(d, "config.json"), "w") as fh:
+            json.dump(CFG, fh)
+        with open(os.path.join(d, "tokenizer.json"), "w") as fh:
+            fh.write("{}")
+        self.w = random_weights(CFG, seed=3)
+        write_export_like(os.path.join(d, "onnx", "model.onnx"), self.w)
+
+    def tearDown(self):
+        for k, v in self.saved.items():
+            if v is None:
+                sys.modules.pop(k, None)
+            else:
+                sys.modules[k] = v
+        self.dir.cleanup()
+
+    def test_onnx_only_folder_builds_the_model_from_config_and_loads_every_weight(self):
+        from models import load_hf
+        m = load_hf(self.dir.name, None, torch.device("cpu"), "float32")
+        self.assertEqual(m.attn, "sdpa")
+        self.assertTrue(torch.equal(m.head.weight, self.w["model.embed_tokens.weight"]))  # tied
+        self.assertEqual((m.vocab_size, m.max_positions), (40, 64))
+
+    def test_bf16_casts_the_weights_but_keeps_the_rotary_frequencies_float32(self):
+        from hf_onnx import hf_from_onnx
+        model = hf_from_onnx(self.dir.name, CFG, torch.bfloat16, "sdpa")
+        q = model.model.layers[1].self_attn.q_proj
+        self.assertEqual(q.weight.dtype, torch.bfloat16)
+        self.assertTrue(torch.equal(q.weight.float(), self.w["model.layers.1.self_attn.q_proj.weight"].bfloat16().float()))
+        self.assertTrue(torch.equal(q.bias.float(), self.w["model.layers.1.self_attn.q_proj.bias"].bfloat16().float()))
+        self.assertEqual(model.model.rotary_emb.inv_freq.dtype, torch.float32)
+
+    def test_a_parameter_the_graph_lacks_is_named(self):
+        from hf_onnx import hf_from_onnx
+        self.tf.AutoModelForCausalLM.extra = True
+        with self.assertRaises(LoadError) as e:
+            hf_from_onnx(self.dir.name, CFG, torch.float32, "sdpa")
+        self.assertIn("model.extra.weight", str(e.exception))
+        self.assertIn(os.path.join(self.dir.name, "onnx", "model.onnx"), str(e.exception))
+
+
 class MissingOnnxPackage(unittest.TestCase):
     def test_names_the_package_and_both_ways_to_install_it(self):
         import onnx_weights
