@@ -3,7 +3,7 @@
 // machine this is the GPU-backed half of the scoring run; the scoring suites then read this cache
 // (LONGPROXY_ENGINE=torch LONGPROXY_CACHE_DIR=<the same folder> npx vitest run metrics/, harness/scoring/run-env.ts).
 //
-// npx tsx bench/gpu_fill_cache.ts --setting zoo [--device cuda:0] [--dtype bfloat16] [--cache DIR]
+// npx tsx bench/gpu_fill_cache.ts --setting zoo [--device cuda:0] [--dtype bfloat16] [--cache DIR] [--models ID,ID]
 // Defaults: --cache $LONGPROXY_CACHE_DIR (else results/cache), --device $LONGPROXY_TORCH_DEVICE (else cuda:0),
 // --dtype $LONGPROXY_TORCH_DTYPE (else bfloat16 on a GPU, float32 on the CPU). The cache key does not hold the
 // dtype: fill one cache folder per dtype. A setting scored with another engine (zoo: onnx) keeps its committed
@@ -35,8 +35,11 @@ async function main(): Promise<void> {
   }
   const corpus = loadCorpus(path.join(REPO_ROOT, setting.corpusPath));
   if (setting.models.length === 0) throw new Error(`setting ${setting.id} lists no models (${setting.description})`);
+  const only = arg('models', '') ? arg('models', '').split(',') : [...setting.models];
+  const unknown = only.filter((m) => !setting.models.includes(m));
+  if (unknown.length) throw new UserError(`--models: ${unknown.join(', ')} not in setting ${setting.id} (${setting.models.join(', ')})`);
   const rows: string[] = [];
-  for (const model of setting.models) {
+  for (const model of only) {
     const dir = resolveModelDir(model, { explicitDir: setting.modelDirs?.[model], root: REPO_ROOT });
     const spec = statsSpecFor(setting, dir);
     const t0 = performance.now();

@@ -17,6 +17,7 @@ import { statsSpecFor } from '../scoring/setting-specs.ts';
 import { computeDocStats } from '../tokenstats/compute.ts';
 import { diffDocStats, type DocStatsDiff } from '../tokenstats/diff.ts';
 import type { StatsSpec } from '../tokenstats/types.ts';
+import { onnxRuntimeInstalled } from './test-model.ts';
 import { torchEngine } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
 
@@ -25,7 +26,7 @@ const BAR = 1e-3;
 const SHORT_TOKENS = 1024;
 const py = workerPython();
 const probe = spawnSync(py, ['-c', 'import torch, numpy, onnx'], { encoding: 'utf8' });
-const onnxRuns = existsSync(path.join(root, 'node_modules/onnxruntime-node'));
+const onnxRuns = onnxRuntimeInstalled(root);
 const zoo = getSetting('zoo');
 
 /** RoPE of a zoo config, as the test names show it: "yarn x8", "linear x4", "ntk (theta 91896)", "default". */

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { govreportTexts, parityModelDirs, smallSpec } from '../../bench/gpu_parity_pack.ts';
 import { planForwards } from '../tokenstats/plan.ts';
+import { onnxRuntimeInstalled } from './test-model.ts';
 import { torchEngine } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
 import type { PlannedForward } from './types.ts';
@@ -32,7 +33,7 @@ const probe = spawnSync(
 );
 const [hasTransformers, hasCuda] = (probe.stdout ?? '').trim().split(' ').map((x) => x === '1');
 // LONGPROXY_PARITY_FROM_PACK=1 takes the ONNX side from the pack even where onnxruntime-node is installed.
-const onnxRuns = existsSync(path.join(root, 'node_modules/onnxruntime-node')) && !process.env.LONGPROXY_PARITY_FROM_PACK;
+const onnxRuns = onnxRuntimeInstalled(root) && !process.env.LONGPROXY_PARITY_FROM_PACK;
 
 interface RefDoc {
   docId: string;
