@@ -4,9 +4,8 @@
 #      on the CPU in float32 and on the GPU in float32 and bf16 (bench/gpu_parity.py);
 #   2. the torch engine's Vitest suites through the real pipe, with transformers and CUDA there (Node.js and a slim
 #      node_modules travel as tarballs in .device-carry/);
-#   3. if a zoo is built (fixtures/zoo/models.json): the zoo's token-statistics cache filled by the torch engine on
-#      the GPU (bench/gpu_fill_cache.ts) and the scoring suites run from it (vitest metrics/);
-#   4. the benchmark (bench/gpu_bench.py), last, under a time limit.
+#   3. the benchmark (bench/gpu_bench.py), last, under a time limit.
+# The GPU-backed scoring run of the zoo has its own driver, for a call of its own: scripts/gpu/scoring_run.sh.
 # Results go to $OUT (at most 8 files come back). Carry: .device-carry/node.tar.xz,
 # .device-carry/node_modules-slim.tar.xz, .device-carry/parity-models.tar.xz (paths of the parity pack).
 set -u
@@ -35,18 +34,7 @@ else
 log "2. skipped: no Node.js here (carry .device-carry/node.tar.xz and node_modules-slim.tar.xz)"
 fi
 
-if [ -f fixtures/zoo/models.json ] && command -v node >/dev/null && [ -d node_modules/tsx ]; then
-  log "3. zoo: cache filled by the torch engine on the GPU, then the scoring suites from it"
-  rm -rf results/cache
-  { timeout 150 node node_modules/tsx/dist/cli.mjs bench/gpu_fill_cache.ts --setting zoo --device cuda:0 &&
-    timeout 150 node node_modules/vitest/vitest.mjs run metrics/; } > "$OUT/scoring.log" 2>&1
-  tail -30 "$OUT/scoring.log"
-  tar -cJf "$OUT/scoring.tar.xz" results/cache results/submissions results/verify reports 2>/dev/null
-else
-  log "3. skipped: needs the zoo (fixtures/zoo/models.json) and Node.js"
-fi
-
-log "4. benchmark"
+log "3. benchmark"
 timeout "${BENCH_TIMEOUT:-330}" python3 bench/gpu_bench.py --out "$OUT/bench.json" ${BENCH_ARGS:-} > "$OUT/bench.log" 2>&1
 grep -v '^\[bench\]' "$OUT/bench.log" | grep -v -i warn | tail -22
 log done

@@ -1,8 +1,8 @@
 // Parity of the torch engine with the ONNX engine on real checkpoints: the fixture and zoo model folders that ship
-// both ONNX files and safetensors weights. Both engines run the same planForwards plan on the same GovReport
-// documents in float32; every log-probability and entropy must agree within 1e-3 and token ids and byte spans
-// exactly (the torch engine tokenizes with the ONNX engine's span tokenizer; the worker's Rust fast tokenizer, where
-// installed, must give the same ids).
+// both ONNX files and safetensors weights (the zoo's ONNX-only folders: torch-parity-zoo.test.ts). Both engines
+// run the same planForwards plan on the same GovReport documents in float32; every log-probability and entropy
+// must agree within 1e-3 and token ids and byte spans exactly (the torch engine tokenizes with the ONNX engine's
+// span tokenizer; the worker's Rust fast tokenizer, where installed, must give the same ids).
 // Where the ONNX engine can run (here, CI) both run live on the CPU; the torch worker uses transformers when
 // installed, else its built-in decoder (scripts/torch_worker/native.py). On the GPU machine, which has no
 // onnxruntime-node, the ONNX side comes from results/gpu/parity-pack.json (bench/gpu_parity_pack.ts) and the torch
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { govreportTexts, parityModelDirs, smallSpec } from '../../bench/gpu_parity_pack.ts';
 import { planForwards } from '../tokenstats/plan.ts';
+import { onnxRuntimeInstalled } from './test-model.ts';
 import { torchEngine } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
 import type { PlannedForward } from './types.ts';
@@ -32,7 +33,7 @@ const probe = spawnSync(
 );
 const [hasTransformers, hasCuda] = (probe.stdout ?? '').trim().split(' ').map((x) => x === '1');
 // LONGPROXY_PARITY_FROM_PACK=1 takes the ONNX side from the pack even where onnxruntime-node is installed.
-const onnxRuns = existsSync(path.join(root, 'node_modules/onnxruntime-node')) && !process.env.LONGPROXY_PARITY_FROM_PACK;
+const onnxRuns = onnxRuntimeInstalled(root) && !process.env.LONGPROXY_PARITY_FROM_PACK;
 
 interface RefDoc {
   docId: string;
@@ -49,8 +50,8 @@ interface RefDoc {
 function nativeProblem(dir: string): string {
   const cfg = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, any>;
   if (!['qwen2', 'llama', 'mistral'].includes(cfg.model_type)) return `model_type ${cfg.model_type}`;
-  const rs = cfg.rope_scaling;
-  if (rs && !['linear', 'default'].includes(rs.rope_type ?? rs.type)) return `rope_scaling ${rs.rope_type ?? rs.type}`;
+  const rs = cfg.rope_parameters ?? cfg.rope_scaling; // transformers 5 / 4 (scripts/torch_worker/rope.py)
+  if (rs && !['linear', 'default', 'yarn'].includes(rs.rope_type ?? rs.type)) return `RoPE type ${rs.rope_type ?? rs.type}`;
   if (cfg.model_type === 'mistral' && cfg.sliding_window) return 'sliding-window attention';
   return '';
 }

@@ -14,14 +14,16 @@ import { DEFAULT_HELD_OUT, runHeldOut, type HeldOutOptions } from './heldout.ts'
 export { gridCandidates };
 import type { Metric } from './metric.ts';
 import { codeRevision, revisionLabel } from './revision.ts';
+import { runEnv } from './run-env.ts';
 import type { ScoringRecord } from './types.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const artifactPaths = (setting: string, metric: string) => ({
-  submission: `results/submissions/${setting}/${metric}.json`,
-  verify: `results/verify/${setting}/${metric}.json`,
-  claim: `results/claims/${setting}/${metric}.json`,
+/** Files of one scoring run, under resultsDir (default LONGPROXY_RESULTS_DIR, else results; relative to the root). */
+export const artifactPaths = (setting: string, metric: string, resultsDir = runEnv().resultsDir) => ({
+  submission: `${resultsDir}/submissions/${setting}/${metric}.json`,
+  verify: `${resultsDir}/verify/${setting}/${metric}.json`,
+  claim: `${resultsDir}/claims/${setting}/${metric}.json`,
 });
 
 export interface ScoreOptions {
@@ -32,6 +34,8 @@ export interface ScoreOptions {
   updateFloor?: boolean;
   /** Repository root the artifact paths are relative to. */
   root?: string;
+  /** Folder of submissions/, verify/, claims/ (default LONGPROXY_RESULTS_DIR, else results). */
+  resultsDir?: string;
   floorsPath?: string;
 }
 
@@ -44,7 +48,7 @@ export async function scoreMetric(
 ): Promise<ScoringRecord> {
   const t0 = performance.now();
   const root = opts.root ?? REPO_ROOT;
-  const abs = (p: string) => path.join(root, p);
+  const abs = (p: string) => path.resolve(root, p);
   const missing = setting.models.filter((m) => !stats.some((s) => s.model === m));
   if (missing.length) throw new Error(`${setting.id}: no token statistics for ${missing.join(', ')}`);
   const byModel = setting.models.map((m) => stats.find((s) => s.model === m)!);
@@ -52,7 +56,7 @@ export async function scoreMetric(
   const heldOutOpts = opts.heldOut ?? DEFAULT_HELD_OUT;
   const { heldOut, final } = runHeldOut(setting.models, downstream.values, gridCandidates(metric, byModel), heldOutOpts);
 
-  const paths = artifactPaths(setting.id, metric.id);
+  const paths = artifactPaths(setting.id, metric.id, opts.resultsDir);
   const text = submissionText(final.scores, setting.models, setting.metricKey);
   writeFileAtomic(abs(paths.submission), text);
   const nBoot = opts.nBoot ?? DEFAULT_N_BOOT;

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../verify/result-json.ts';
 import { METRICS, getMetric } from '../../metrics/registry.ts';
 import type { Metric } from './metric.ts';
 import { REPO_ROOT, artifactPaths, scoreMetric } from './pipeline.ts';
+import { runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
 import { goldenPath, heldOutLine } from './suite.ts';
 import { DEFAULT_N_BOOT, DEFAULT_SEED } from '../verify/core.ts';
@@ -55,6 +56,9 @@ export async function scoreSelected(sel: Selection, opts: { updateFloor: boolean
 async function writeGolden(setting: Setting, metric: Metric<any>): Promise<void> {
   const why = pythonUnavailableReason();
   if (why) throw new UserError(`--golden needs the Python reference verifier: ${why}`);
+  if (separateResults(runEnv(), REPO_ROOT)) {
+    throw new UserError(`--golden writes the golden files of the committed submissions; unset LONGPROXY_RESULTS_DIR (now ${runEnv().resultsDir})`);
+  }
   const paths = artifactPaths(setting.id, metric.id);
   const tmpOut = path.join(REPO_ROOT, `${goldenPath(setting.id, metric.id)}.reference.tmp`);
   const [run] = await runReferenceBatch([

@@ -1,15 +1,17 @@
-// Where scoring gets a setting's token statistics: the token-statistics cache (results/cache), filled with the
-// setting's engine when a model's weights are on disk and its entries are missing. When neither is there, the
-// exact reason (what was looked for, where) is returned for the skipped suites.
+// Where scoring gets a setting's token statistics: the token-statistics cache (results/cache, or
+// LONGPROXY_CACHE_DIR), filled with the setting's engine (or LONGPROXY_ENGINE, run-env.ts) when a model's weights are
+// on disk and its entries are missing. When neither is there, the exact reason (what was looked for, where) is
+// returned for the skipped suites.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import type { Engine } from '../engine/types.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
-import { DEFAULT_CACHE_DIR, getCorpusStats, readCachedCorpusStats } from '../tokenstats/cache.ts';
+import { getCorpusStats, readCachedCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import { REPO_ROOT } from './pipeline.ts';
+import { engineForSetting, runEnv, type RunEnv } from './run-env.ts';
 import { statsSpecFor } from './setting-specs.ts';
 
 export type StatsOutcome = { ok: true; stats: ModelCorpusStats[] } | { ok: false; reason: string };
@@ -31,33 +33,39 @@ function modelDirOf(setting: Setting, model: string, root: string): string | und
   }
 }
 
-async function engineFor(id: string): Promise<Engine> {
+type Loader = Pick<Engine, 'id' | 'version' | 'load'>;
+
+/** The engine by id; the torch engine loads with LONGPROXY_TORCH_DEVICE / LONGPROXY_TORCH_DTYPE. */
+async function engineFor(id: string, torch: RunEnv['torch']): Promise<Loader> {
   if (id === 'onnx') return (await import('../engine/onnx.ts')).onnxEngine;
-  return (await import('../engine/torch.ts')).torchEngine as Engine;
+  const { torchEngine } = await import('../engine/torch.ts');
+  return { id: torchEngine.id, version: torchEngine.version, load: (ref) => torchEngine.load(ref, torch) };
 }
 
 /** Statistics of every model of the setting, from the cache, computing what is missing where weights exist. */
-export async function loadSettingStats(setting: Setting, root = REPO_ROOT): Promise<StatsOutcome> {
+export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: RunEnv = runEnv()): Promise<StatsOutcome> {
   const inputs = settingInputsReason(setting, root);
   if (inputs) return { ok: false, reason: inputs };
+  const engineId = engineForSetting(setting, env, root);
   const corpus: ProxyCorpus = loadCorpus(path.join(root, setting.corpusPath));
-  const cacheDir = path.join(root, DEFAULT_CACHE_DIR);
+  const cacheDir = path.resolve(root, env.cacheDir);
   const stats: ModelCorpusStats[] = [];
   const unavailable: string[] = [];
   for (const model of setting.models) {
     const dir = modelDirOf(setting, model, root);
     const spec = statsSpecFor(setting, dir);
-    const cached = readCachedCorpusStats({ modelId: model, corpus, spec, cacheDir });
+    // With LONGPROXY_ENGINE set, only that engine's statistics count as cached.
+    const cached = readCachedCorpusStats({ modelId: model, corpus, spec, cacheDir, engineId: env.engine });
     if (cached) {
       stats.push(cached);
       continue;
     }
     if (!dir) {
       const where = setting.modelDirs?.[model] ?? `$LONGPROXY_MODEL_DIR/${model} or the Hugging Face cache`;
-      unavailable.push(`${model} (weights not found at ${where}; no cached statistics in ${DEFAULT_CACHE_DIR} for corpus ${setting.corpusPath} and spec context ${spec.contextLength})`);
+      unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for corpus ${setting.corpusPath} and spec context ${spec.contextLength})`);
       continue;
     }
-    const engine = await engineFor(setting.engine);
+    const engine = await engineFor(engineId, env.torch);
     // Several suites (Vitest workers) may want the same missing statistics: one fills, the others wait and read.
     stats.push(
       await withFillLock(cacheDir, model, () =>

@@ -171,11 +171,13 @@ export interface ReadCachedOptions {
   cacheDir?: string;
 }
 
-/** Statistics from the cache alone (no weights): null when the manifest has no complete set or an entry is bad. */
-export function readCachedCorpusStats(o: ReadCachedOptions): ModelCorpusStats | null {
+/** Statistics from the cache alone (no weights): null when the manifest has no complete set or an entry is bad,
+ *  or when engineId is given and the cached statistics come from another engine. */
+export function readCachedCorpusStats(o: ReadCachedOptions & { engineId?: string }): ModelCorpusStats | null {
   const cacheDir = o.cacheDir ?? DEFAULT_CACHE_DIR;
   const rec = readManifest(cacheDir).models[o.modelId];
   if (!rec || !rec.complete[`${o.corpus.sha256}/${specHash(o.spec)}`]) return null;
+  if (o.engineId !== undefined && rec.engine !== o.engineId) return null;
   const docs: DocStats[] = [];
   const costs: ComputeCost[] = [];
   for (const doc of o.corpus.documents) {

@@ -12,15 +12,11 @@ from typing import Callable
 
 import torch
 
+from hf_onnx import hf_from_onnx, onnx_only
+from load_error import LoadError  # noqa: F401 - re-exported (worker.py, tests)
 from plan import Head
 
 
-class LoadError(Exception):
-    """A model that cannot be loaded; kind is one of missing_model, missing_tokenizer, missing_dependency."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
 
 
 @dataclass
@@ -230,12 +226,15 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
         return load_native_backend(model_dir, config, device, dtype, dtype_name, transformers is None)
     from transformers import AutoModelForCausalLM
     attn = "sdpa"
-    if device.type == "cuda":
+    if device.type == "cuda" and dtype in (torch.bfloat16, torch.float16):  # flash-attn has no float32 kernels
         try:
             import flash_attn  # noqa: F401
             attn = "flash_attention_2"
         except ImportError:
             pass
+    if onnx_only(model_dir):
+        model = hf_from_onnx(model_dir, config, dtype, attn).to(device)
+        return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn)
     kwargs = dict(local_files_only=True, trust_remote_code=False, attn_implementation=attn)
     if device.type == "cuda":
         kwargs["device_map"] = str(device)  # weights go straight to the GPU (a 14B model never sits in host memory)

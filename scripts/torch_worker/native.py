@@ -1,10 +1,11 @@
 """A decoder of the Llama family (Llama, Mistral, Qwen2) written in torch alone, for machines without
 transformers (Debian's torch 1.13 here and in CI): it lets the torch engine run real checkpoints on the CPU, so its
 parity with the ONNX engine is tested where CI runs. It follows transformers' modelling of these architectures:
-RMSNorm in float32, rotary embeddings (default or linear scaling), grouped-query attention with Qwen2's q/k/v
-biases, SwiGLU MLP, optional tied output embeddings. Weights come from *.safetensors, parsed by hand (an 8-byte
-header length, a JSON header, raw little-endian arrays). Anything else raises LoadError("unsupported") that says
-to install transformers."""
+RMSNorm in float32, rotary embeddings (default, linear or YaRN, rope.py), grouped-query attention with Qwen2's
+q/k/v biases, SwiGLU MLP, optional tied output embeddings. Weights come from *.safetensors, parsed by hand (an
+8-byte header length, a JSON header, raw little-endian arrays), or, for folders that ship only an ONNX export,
+from onnx/model.onnx (onnx_weights.py). Anything else is reported as the reason it cannot run, and the worker
+says to install transformers."""
 from __future__ import annotations
 
 import glob
@@ -15,6 +16,9 @@ import struct
 
 import numpy as np
 import torch
+
+from onnx_weights import load_onnx_weights
+from rope import rope_tables
 
 ARCHS = {"qwen2", "llama", "mistral"}
 
@@ -51,16 +55,8 @@ class NativeDecoder:
         self.hd = cfg.get("head_dim") or self.d // self.heads
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg.get("rms_norm_eps", 1e-6)
-        theta = cfg.get("rope_theta", 10000.0)
-        self.inv_freq = 1.0 / (theta ** (torch.arange(0, self.hd, 2, dtype=torch.int64).float().to(device) / self.hd))
-        scaling = cfg.get("rope_scaling") or {}
-        self.pos_scale = 1.0
-        if scaling:
-            kind = scaling.get("rope_type") or scaling.get("type")
-            if kind == "linear":
-                self.pos_scale = 1.0 / float(scaling["factor"])
-            elif kind not in (None, "default"):
-                raise ValueError(f"rope_scaling {kind!r}")
+        inv_freq, self.attention_scaling = rope_tables(cfg)
+        self.inv_freq = inv_freq.to(device)
         self.device, self.dtype = device, dtype
         if "lm_head.weight" not in self.w:
             self.w["lm_head.weight"] = self.w["model.embed_tokens.weight"]
@@ -81,9 +77,10 @@ class NativeDecoder:
         x = self.w["model.embed_tokens.weight"][ids]
         if position_ids is None:
             position_ids = torch.arange(L, device=self.device).unsqueeze(0)
-        freqs = (position_ids.float() * self.pos_scale).unsqueeze(-1) * self.inv_freq  # [b or 1, L, hd/2]
+        freqs = position_ids.float().unsqueeze(-1) * self.inv_freq  # [b or 1, L, hd/2]
         emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(1)
-        cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
+        cos = (emb.cos() * self.attention_scaling).to(self.dtype)
+        sin = (emb.sin() * self.attention_scaling).to(self.dtype)
 
         def rope(t):
             half = t.shape[-1] // 2
@@ -121,12 +118,20 @@ def load_native(model_dir: str, config: dict, device: torch.device, dtype: torch
         return None, f"hidden_act {config.get('hidden_act')!r}"
     if mt == "mistral" and config.get("sliding_window"):
         return None, "sliding-window attention"
+    try:
+        rope_tables(config)
+    except (KeyError, ValueError) as err:
+        return None, f"unsupported configuration ({err})"
     files = sorted(glob.glob(os.path.join(model_dir, "*.safetensors")))
-    if not files:
-        return None, "no *.safetensors weights in the folder"
-    w = {}
-    for f in files:
-        w.update(read_safetensors(f))
+    onnx_file = os.path.join(model_dir, "onnx", "model.onnx")
+    if files:
+        w = {}
+        for f in files:
+            w.update(read_safetensors(f))
+    elif os.path.isfile(onnx_file):
+        w = load_onnx_weights(onnx_file, config)  # LoadError (missing onnx package, missing weight) propagates
+    else:
+        return None, "no *.safetensors weights and no onnx/model.onnx in the folder"
     try:
         return NativeDecoder(config, w, device, dtype), None
     except (KeyError, ValueError) as err:

@@ -6,6 +6,7 @@ import type { Engine, LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
+import { runEnv } from '../../scoring/run-env.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
 import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
 
@@ -17,7 +18,7 @@ const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
                         looked up in $LONGPROXY_MODEL_DIR/<org>/<name> and the local Hugging Face cache
   --model-id ID         id recorded in the cache (default: ID, or the folder relative to the current directory)
   --corpus FILE         proxy corpus JSON (list of {"id", "text"})
-  --cache DIR           cache folder (default ${DEFAULT_CACHE_DIR})
+  --cache DIR           cache folder (default $LONGPROXY_CACHE_DIR, else ${DEFAULT_CACHE_DIR})
   --engine onnx|torch   engine (default onnx)
   --device DEV          cpu (default), cuda:0, ...
   --context N           tokens per long-context forward (default: the model's max_position_embeddings)
@@ -107,7 +108,7 @@ export async function run(args: string[]): Promise<number> {
   checkSpec(spec); // before loading any engine: bad flags fail fast
   const engineId = values['--engine'] ?? 'onnx';
   const engine = await engineById(engineId);
-  const cacheDir = values['--cache'] ?? DEFAULT_CACHE_DIR;
+  const cacheDir = values['--cache'] ?? runEnv().cacheDir;
   const device = values['--device'];
   let computed = 0;
   const t0 = performance.now();

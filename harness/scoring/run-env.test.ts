@@ -1,0 +1,89 @@
+// The scoring run's environment overrides (run-env.ts) and what loadSettingStats does with them: a separate cache,
+// and an engine override that does not reuse another engine's cached statistics but computes its own.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Setting } from '../contract/types.ts';
+import { workerPython } from '../engine/torch-worker.ts';
+import { UserError } from '../errors.ts';
+import { diffDocStats } from '../tokenstats/diff.ts';
+import { REPO_ROOT, artifactPaths } from './pipeline.ts';
+import { engineForSetting, runEnv, separateResults } from './run-env.ts';
+import { loadSettingStats } from './stats-source.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'longproxy-run-env-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const setting: Setting = {
+  id: 'tiny',
+  description: 'the tiny fixture on the small GovReport corpus',
+  models: ['fixture/tiny-qwen2'],
+  modelDirs: { 'fixture/tiny-qwen2': 'fixtures/models/tiny-qwen2' },
+  corpusPath: 'fixtures/corpus/govreport_small.json',
+  downstreamPath: 'results/downstream/zoo_downstream.json', // only checked for presence here
+  metricKey: 'score',
+  engine: 'onnx',
+};
+
+describe('run environment', () => {
+  it('defaults to the committed folders and the setting engine', () => {
+    const e = runEnv({});
+    expect(e).toEqual({ cacheDir: 'results/cache', resultsDir: 'results', engine: undefined, torch: { device: undefined, dtype: undefined } });
+    expect(engineForSetting(setting, e, REPO_ROOT)).toBe('onnx');
+    expect(separateResults(e, REPO_ROOT)).toBe(false);
+    expect(artifactPaths('zoo', 'bpb', e.resultsDir).submission).toBe('results/submissions/zoo/bpb.json');
+  });
+
+  it('reads every override and names a bad value', () => {
+    const e = runEnv({ LONGPROXY_CACHE_DIR: '/r/cache', LONGPROXY_RESULTS_DIR: '/r/results', LONGPROXY_ENGINE: 'torch', LONGPROXY_TORCH_DEVICE: 'cuda:1', LONGPROXY_TORCH_DTYPE: 'float32' });
+    expect(e).toEqual({ cacheDir: '/r/cache', resultsDir: '/r/results', engine: 'torch', torch: { device: 'cuda:1', dtype: 'float32' } });
+    expect(engineForSetting(setting, e, REPO_ROOT)).toBe('torch');
+    expect(separateResults(e, REPO_ROOT)).toBe(true);
+    expect(artifactPaths('zoo', 'bpb', e.resultsDir)).toEqual({
+      submission: '/r/results/submissions/zoo/bpb.json',
+      verify: '/r/results/verify/zoo/bpb.json',
+      claim: '/r/results/claims/zoo/bpb.json',
+    });
+    expect(() => runEnv({ LONGPROXY_ENGINE: 'vllm' })).toThrow(/LONGPROXY_ENGINE=vllm: unknown engine; use one of onnx, torch/);
+    expect(() => runEnv({ LONGPROXY_TORCH_DTYPE: 'fp8' })).toThrow(/LONGPROXY_TORCH_DTYPE=fp8/);
+  });
+
+  it('refuses an engine override that would write into the committed cache or results', () => {
+    const both = () => engineForSetting(setting, runEnv({ LONGPROXY_ENGINE: 'torch' }), REPO_ROOT);
+    expect(both).toThrow(UserError);
+    expect(both).toThrow(/LONGPROXY_CACHE_DIR \(now results\/cache\) and LONGPROXY_RESULTS_DIR \(now results\)/);
+    const cacheOnly = runEnv({ LONGPROXY_ENGINE: 'torch', LONGPROXY_RESULTS_DIR: '/r', LONGPROXY_CACHE_DIR: path.join(REPO_ROOT, 'results/cache') });
+    expect(() => engineForSetting(setting, cacheOnly, REPO_ROOT)).toThrow(/set LONGPROXY_CACHE_DIR \(now .*results\/cache\) to another folder/);
+    // the setting's own engine named explicitly changes nothing
+    expect(engineForSetting(setting, runEnv({ LONGPROXY_ENGINE: 'onnx' }), REPO_ROOT)).toBe('onnx');
+  });
+});
+
+const py = workerPython();
+const noTorch = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status !== 0 ? `python3 with torch and numpy not found at ${py}` : '';
+
+describe.skipIf(noTorch)(`loadSettingStats with LONGPROXY_ENGINE=torch${noTorch ? ` (skipped: ${noTorch})` : ''}`, () => {
+  it("fills a separate cache with the torch engine instead of reading the onnx engine's statistics", async () => {
+    const cacheDir = path.join(tmp, 'cache');
+    const onnx = await loadSettingStats(setting, REPO_ROOT, runEnv({ LONGPROXY_CACHE_DIR: cacheDir }));
+    if (!onnx.ok) throw new Error(onnx.reason);
+    expect(onnx.stats[0].cost.engine).toBe('onnx');
+    const torchEnv = runEnv({ LONGPROXY_CACHE_DIR: cacheDir, LONGPROXY_RESULTS_DIR: path.join(tmp, 'results'), LONGPROXY_ENGINE: 'torch', LONGPROXY_TORCH_DEVICE: 'cpu', LONGPROXY_TORCH_DTYPE: 'float32' });
+    const torch = await loadSettingStats(setting, REPO_ROOT, torchEnv);
+    if (!torch.ok) throw new Error(torch.reason);
+    expect(torch.stats[0].cost).toMatchObject({ engine: 'torch', device: 'cpu' });
+    expect(torch.stats[0].docs.map((d) => d.docId)).toEqual(onnx.stats[0].docs.map((d) => d.docId));
+    for (let i = 0; i < torch.stats[0].docs.length; i++) {
+      const d = diffDocStats(torch.stats[0].docs[i], onnx.stats[0].docs[i]);
+      expect(d.problems).toEqual([]);
+      expect(d.maxLogprob).toBeLessThan(1e-3);
+    }
+    // a second run reads the torch statistics from the cache: same bytes, no recomputation (same recorded cost)
+    const again = await loadSettingStats(setting, REPO_ROOT, torchEnv);
+    if (!again.ok) throw new Error(again.reason);
+    expect(again.stats[0].cost).toEqual(torch.stats[0].cost);
+    expect(Buffer.from(again.stats[0].docs[0].logprobLong.buffer)).toEqual(Buffer.from(torch.stats[0].docs[0].logprobLong.buffer));
+  });
+});
