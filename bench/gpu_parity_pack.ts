@@ -50,13 +50,22 @@ export function smallSpec(maxPositions: number, maxTokens: number): StatsSpec {
   return { contextLength: ctx, stride: Math.floor(ctx / 2), maxTokens, shortWindows: [{ size, step: size / 4 }], addBos: false };
 }
 
+/**
+ * The first `count` GovReport texts: from ../shared/data/govreport (where the recorded parity pack's texts came
+ * from) when that folder is beside the checkout, else from the committed zoo haystack (GovReport documents of the
+ * same source), so that a clone without ../shared still runs the parity suite.
+ */
 export function govreportTexts(count: number): { docId: string; text: string }[] {
-  const file = path.join(root, '../shared/data/govreport/govreport_public_125.jsonl');
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, count)
-    .map((line, i) => ({ docId: `govreport-${i}`, text: (JSON.parse(line) as { text: string }).text }));
+  const shared = path.join(root, '../shared/data/govreport/govreport_public_125.jsonl');
+  if (existsSync(shared)) {
+    return readFileSync(shared, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, count)
+      .map((line, i) => ({ docId: `govreport-${i}`, text: (JSON.parse(line) as { text: string }).text }));
+  }
+  const haystack = JSON.parse(readFileSync(path.join(root, 'data/zoo_haystack.json'), 'utf8')) as { id: string; text: string }[];
+  return haystack.slice(0, count).map((d, i) => ({ docId: `zoo-haystack-${i}`, text: d.text }));
 }
 
 async function main(): Promise<void> {
