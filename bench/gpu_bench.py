@@ -31,7 +31,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts", "torch_worker"))
 
-from plan import Forward, run_plan, shared_prefix_sources  # noqa: E402
+from plan import Forward, planned_runs, run_plan, runs_of, shared_prefix_sources  # noqa: E402
 from stats import is_oom  # noqa: E402
 
 # Published configurations (config.json of each model on its hub page), the fields that decide shape and cost.
@@ -117,10 +117,14 @@ def forward_flops(a: dict, L: int, scored: int) -> float:
 
 
 def plan_flops(a: dict, plan: list[Forward]) -> float:
-    """FLOPs of the forwards the plan needs: a window that is a prefix of the long pass needs none of its own."""
-    derived = shared_prefix_sources(plan)
-    return sum(forward_flops(a, f.end - f.start, f.end - f.score_from) for i, f in enumerate(plan)
-               if i not in derived)
+    """FLOPs of the forwards the plan needs: a window that is a prefix of the long pass needs none of its own, and
+    windows sharing a start share one forward (the longest), each with its own scored positions."""
+    return sum(forward_flops(a, r.end - r.start, sum(f.end - f.score_from for f in r.outs)) for r in planned_runs(plan))
+
+
+def plan_tokens(plan: list[Forward]) -> int:
+    """Tokens through the model for the plan, as run_plan counts them (no BOS)."""
+    return sum(r.end - r.start for r in planned_runs(plan))
 
 
 def reference_flops(a: dict, n: int, size: int, step: int) -> float:
@@ -163,12 +167,12 @@ def build(name: str):
     return model.eval(), cfg
 
 
-def engine_run(model, ids, plan, batch_tokens, chunk):
+def engine_run(model, ids, plan, batch_tokens, chunk, merge_starts=True):
     import models as worker_models
     loaded = worker_models.wrap_hf(model, "<random>", model.config.to_dict(), None, torch.device("cuda"),
                                    "bfloat16", "sdpa")
     return run_plan(loaded.forward_hidden, loaded.head, ids.cpu(), plan, False, None, torch.device("cuda"),
-                    batch_tokens=batch_tokens, chunk=chunk)
+                    batch_tokens=batch_tokens, chunk=chunk, merge_starts=merge_starts)
 
 
 def reference_run(model, ids, size, step):
@@ -228,7 +232,7 @@ def bench_arch(name, args, rate):
     g = torch.Generator().manual_seed(1)
     ids = torch.randint(0, a["vocab_size"], (n,), generator=g)
     plan = longppl_plan(n, size, step)
-    row["engine_tokens"] = sum(f.end - f.start for i, f in enumerate(plan) if i not in shared_prefix_sources(plan))
+    row["engine_tokens"] = plan_tokens(plan)
     row["floor_flops"] = plan_flops(a, plan)
     row["floor_s"] = row["floor_flops"] / rate
     row["reference_flops"] = reference_flops(a, n, size, step)
@@ -244,10 +248,16 @@ def bench_arch(name, args, rate):
         row["floor_long_s"] = plan_flops(a, long_only) / rate
         # the locked-no4k setting's own spec (harness/scoring/setting-specs.ts): windows 1024/256 and 4096/1024
         locked = plan_forwards(n, [(1024, 256), (size, step)])
-        row["locked_tokens"] = sum(f.end - f.start for i, f in enumerate(locked) if i not in shared_prefix_sources(locked))
+        row["locked_tokens"] = plan_tokens(locked)
         row["locked_floor_s"] = plan_flops(a, locked) / rate
         row["engine_locked_s"], row["engine_locked_peak_gib"], _ = timed(
             lambda: engine_run(model, ids, locked, args.batch_tokens, args.chunk), 1)
+        if args.unmerged_too:
+            # the same plan with one forward per planned window (the worker before windows sharing a start
+            # shared one forward): the saving of the merge on the same machine
+            row["locked_tokens_unmerged"] = sum(r.end - r.start for r in runs_of(locked, set(shared_prefix_sources(locked)), False))
+            row["engine_locked_unmerged_s"], _, _ = timed(
+                lambda: engine_run(model, ids, locked, args.batch_tokens, args.chunk, merge_starts=False), 1)
         row["engine_mean_logprob"] = float(eng["logprob"]["long"][1:].mean())
         row["weight_std"] = float(model.get_output_embeddings().weight.float().std())
         if name in args.sdpa_compare.split(","):
@@ -337,6 +347,8 @@ def main():
     ap.add_argument("--chunk", type=int, default=2048)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--skip-reference", action="store_true")
+    ap.add_argument("--unmerged-too", action="store_true",
+                    help="also time the locked spec with one forward per window (no merging of equal starts)")
     ap.add_argument("--sdpa-compare", default="Qwen2.5-7B",
                     help="architectures whose engine run is also timed with PyTorch's default attention order")
     ap.add_argument("--out", default=None)

@@ -106,6 +106,9 @@ describe.skipIf(reason)(`torch engine vs ONNX engine on the zoo's ONNX-only fold
         expect(diff.maxLogprob, `${m.id}: largest log-prob difference`).toBeLessThanOrEqual(BAR);
         expect(diff.maxEntropy, `${m.id}: largest entropy difference`).toBeLessThanOrEqual(BAR);
         expect(diff.top1Agreement).toBeGreaterThan(0.99); // near-ties may flip; more would be a bug
+        // the same work: both engines run one forward per start (the ONNX engine one session run, the worker one
+        // merged run), so tokens through the model agree exactly
+        expect(got.cost.tokensProcessed, `${m.id}: tokens processed`).toBe(want.cost.tokensProcessed);
       } finally {
         await torch.dispose();
       }

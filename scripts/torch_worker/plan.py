@@ -53,15 +53,50 @@ def input_of(ids: torch.Tensor, f: Forward, add_bos: bool, bos_id: int | None) -
     return piece
 
 
-def batches(plan: list[Forward], add_bos: bool, batch_tokens: int) -> list[list[Forward]]:
-    """Groups forwards of the same input length, in plan order within a group, at most batch_tokens per batch."""
-    groups: dict[int, list[Forward]] = {}
-    for f in plan:
-        groups.setdefault(f.end - f.start + (1 if add_bos else 0), []).append(f)
+@dataclass
+class Run:
+    """One model forward reading ids[start:end] that answers every planned forward `outs` starting at `start`: by
+    causal attention, a forward over ids[start:e] (e <= end) has the same hidden states as the first e - start of
+    this one, so each out picks its own scored positions from them (as the ONNX engine runs one session per start)."""
+    start: int
+    end: int
+    outs: list[Forward]
+
+
+def runs_of(plan: list[Forward], skip: set[int] | frozenset[int] = frozenset(), merge: bool = True) -> list[Run]:
+    """The forwards of the plan (but those in `skip`) merged by start, in the order of their first appearance
+    (merge=False: one run per forward, the behaviour before merging, kept for the benchmark's comparison)."""
+    if not merge:
+        return [Run(f.start, f.end, [f]) for i, f in enumerate(plan) if i not in skip]
+    by_start: dict[int, Run] = {}
+    for i, f in enumerate(plan):
+        if i in skip:
+            continue
+        r = by_start.get(f.start)
+        if r is None:
+            by_start[f.start] = Run(f.start, f.end, [f])
+        else:
+            r.end = max(r.end, f.end)
+            r.outs.append(f)
+    return list(by_start.values())
+
+
+def planned_runs(plan: list[Forward]) -> list[Run]:
+    """What run_plan executes: the plan without the windows the long pass answers, merged by start."""
+    return runs_of(plan, set(shared_prefix_sources(plan)))
+
+
+def batches(plan: list[Forward] | list[Run], add_bos: bool, batch_tokens: int) -> list[list[Run]]:
+    """Groups runs of the same input length (forwards are merged by start first), in plan order within a group, at
+    most batch_tokens per batch."""
+    runs = plan if plan and isinstance(plan[0], Run) else runs_of(plan)  # type: ignore[arg-type]
+    groups: dict[int, list[Run]] = {}
+    for r in runs:
+        groups.setdefault(r.end - r.start + (1 if add_bos else 0), []).append(r)
     out = []
-    for length, fs in groups.items():
+    for length, rs in groups.items():
         per = max(1, batch_tokens // length)
-        out.extend(fs[i:i + per] for i in range(0, len(fs), per))
+        out.extend(rs[i:i + per] for i in range(0, len(rs), per))
     return out
 
 
@@ -88,7 +123,8 @@ def shared_prefix_sources(plan: list[Forward]) -> dict[int, int]:
 
 def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head, ids: torch.Tensor,
              plan: list[Forward], add_bos: bool, bos_id: int | None, device: torch.device,
-             batch_tokens: int = 20480, chunk: int = 4096, on_progress: Callable[[int], None] | None = None):
+             batch_tokens: int = 20480, chunk: int = 4096, on_progress: Callable[[int], None] | None = None,
+             merge_starts: bool = True):
     """Runs every forward of the plan. forward_hidden maps [b, L] long ids to the final hidden states [b, L, d]."""
     n = int(ids.shape[0])
     off = 1 if add_bos else 0
@@ -98,10 +134,10 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
     top1 = torch.zeros(n, dtype=torch.uint8)
     tokens = 0
     derived = shared_prefix_sources(plan)
-    todo = batches([f for i, f in enumerate(plan) if i not in derived], add_bos, batch_tokens)
+    todo = batches(runs_of(plan, set(derived), merge_starts), add_bos, batch_tokens)
     while todo:
         group = todo.pop(0)
-        x = torch.stack([input_of(ids, f, add_bos, bos_id) for f in group]).to(device)
+        x = torch.stack([input_of(ids, Forward(r.start, r.end, r.start, LONG), add_bos, bos_id) for r in group]).to(device)
         try:
             hidden = forward_hidden(x)
         except Exception as err:  # noqa: BLE001 - only OOM is retried
@@ -119,26 +155,28 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
             continue
         # Scored positions of every forward in the batch go through the head together.
         picks, targets = [], []
-        for b, f in enumerate(group):
-            h0 = f.score_from - f.start + off - 1
-            h1 = f.end - f.start + off - 1
-            picks.append(hidden[b, h0:h1])
-            targets.append(ids[f.score_from:f.end])
+        for b, r in enumerate(group):
+            for f in r.outs:
+                h0 = f.score_from - f.start + off - 1
+                h1 = f.end - f.start + off - 1
+                picks.append(hidden[b, h0:h1])
+                targets.append(ids[f.score_from:f.end])
         h = torch.cat(picks)
         t = torch.cat(targets).to(device=device, dtype=torch.long)
         del hidden
-        want_long = any(f.field == LONG for f in group)
+        want_long = any(f.field == LONG for r in group for f in r.outs)
         lp, ent, t1, chunk = chunked_stats(h, head.weight, head.bias, t, chunk, head.softcap, want_entropy=want_long)
         del h
         pos = 0
-        for f in group:
-            m = f.end - f.score_from
-            logprob[f.field][f.score_from:f.end] = lp[pos:pos + m]
-            if f.field == LONG:
-                entropy[f.score_from:f.end] = ent[pos:pos + m]
-                top1[f.score_from:f.end] = t1[pos:pos + m]
-            pos += m
-            tokens += f.end - f.start + off
+        for r in group:
+            for f in r.outs:
+                m = f.end - f.score_from
+                logprob[f.field][f.score_from:f.end] = lp[pos:pos + m]
+                if f.field == LONG:
+                    entropy[f.score_from:f.end] = ent[pos:pos + m]
+                    top1[f.score_from:f.end] = t1[pos:pos + m]
+                pos += m
+            tokens += r.end - r.start + off
         if on_progress:
             on_progress(tokens)
     for i, j in derived.items():

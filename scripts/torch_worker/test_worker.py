@@ -103,6 +103,27 @@ class PlanExecution(unittest.TestCase):
             self.assertTrue(torch.equal(a["top1"], b["top1"]))
             self.assertEqual(a["tokensProcessed"], b["tokensProcessed"])
 
+    def test_windows_of_two_specs_with_one_start_share_one_forward(self):
+        from plan import planned_runs
+        # windows 16/8 and 32/8 start at every multiple of 8: each start is one forward of the longer window
+        plan = plan_4096_like(100, 16, 8) + plan_4096_like(100, 32, 8)[1:]
+        runs = planned_runs(plan)
+        starts = [f.start for f in plan[1:]]
+        # one run per start: at 0 the long pass, which also answers both windows starting there
+        self.assertEqual(len(runs), len(set(starts)))
+        self.assertEqual([len(r.outs) for r in runs if r.start == 0], [1])
+        self.assertTrue(any(len(r.outs) == 2 for r in runs))
+        out = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, False, 1, torch.device("cpu"),
+                       batch_tokens=10_000, chunk=13)
+        # each planned forward on its own gives the same numbers at its scored positions
+        for f in plan[1:]:
+            alone = run_plan(self.m.forward_hidden, self.m.head, self.ids, [f], False, 1, torch.device("cpu"))
+            np.testing.assert_allclose(out["logprob"][f.field][f.score_from:f.end].numpy(),
+                                       alone["logprob"][f.field][f.score_from:f.end].numpy(), atol=1e-5, rtol=0)
+        # tokens through the model: the long pass once, each start once at its longest window
+        self.assertEqual(out["tokensProcessed"], sum(r.end - r.start for r in runs))
+        self.assertLess(out["tokensProcessed"], 100 + sum(f.end - f.start for f in plan[1:] if f.start > 0))
+
     def test_a_window_that_is_a_prefix_of_the_long_pass_is_not_run_again(self):
         from plan import shared_prefix_sources
         plan = plan_4096_like(100, 32, 8)
