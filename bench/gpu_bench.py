@@ -31,7 +31,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts", "torch_worker"))
 
-from plan import Forward, planned_runs, run_plan, runs_of, shared_prefix_sources  # noqa: E402
+from plan import Forward, planned_runs, run_plan  # noqa: E402
 from stats import is_oom  # noqa: E402
 
 # Published configurations (config.json of each model on its hub page), the fields that decide shape and cost.
@@ -122,9 +122,9 @@ def plan_flops(a: dict, plan: list[Forward]) -> float:
     return sum(forward_flops(a, r.end - r.start, sum(f.end - f.score_from for f in r.outs)) for r in planned_runs(plan))
 
 
-def plan_tokens(plan: list[Forward]) -> int:
-    """Tokens through the model for the plan, as run_plan counts them (no BOS)."""
-    return sum(r.end - r.start for r in planned_runs(plan))
+def plan_tokens(plan: list[Forward], merge: bool = True) -> int:
+    """Tokens through the model for the plan, as run_plan counts them (no BOS; merge: run_plan's merge_starts)."""
+    return sum(r.end - r.start for r in planned_runs(plan, merge))
 
 
 def reference_flops(a: dict, n: int, size: int, step: int) -> float:
@@ -255,7 +255,7 @@ def bench_arch(name, args, rate):
         if args.unmerged_too:
             # the same plan with one forward per planned window (the worker before windows sharing a start
             # shared one forward): the saving of the merge on the same machine
-            row["locked_tokens_unmerged"] = sum(r.end - r.start for r in runs_of(locked, set(shared_prefix_sources(locked)), False))
+            row["locked_tokens_unmerged"] = plan_tokens(locked, merge=False)
             row["engine_locked_unmerged_s"], _, _ = timed(
                 lambda: engine_run(model, ids, locked, args.batch_tokens, args.chunk, merge_starts=False), 1)
         row["engine_mean_logprob"] = float(eng["logprob"]["long"][1:].mean())

@@ -81,15 +81,13 @@ def runs_of(plan: list[Forward], skip: set[int] | frozenset[int] = frozenset(), 
     return list(by_start.values())
 
 
-def planned_runs(plan: list[Forward]) -> list[Run]:
+def planned_runs(plan: list[Forward], merge: bool = True) -> list[Run]:
     """What run_plan executes: the plan without the windows the long pass answers, merged by start."""
-    return runs_of(plan, set(shared_prefix_sources(plan)))
+    return runs_of(plan, set(shared_prefix_sources(plan)), merge)
 
 
-def batches(plan: list[Forward] | list[Run], add_bos: bool, batch_tokens: int) -> list[list[Run]]:
-    """Groups runs of the same input length (forwards are merged by start first), in plan order within a group, at
-    most batch_tokens per batch."""
-    runs = plan if plan and isinstance(plan[0], Run) else runs_of(plan)  # type: ignore[arg-type]
+def batches(runs: list[Run], add_bos: bool, batch_tokens: int) -> list[list[Run]]:
+    """Groups runs of the same input length, in plan order within a group, at most batch_tokens per batch."""
     groups: dict[int, list[Run]] = {}
     for r in runs:
         groups.setdefault(r.end - r.start + (1 if add_bos else 0), []).append(r)

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from models import ToyLM, load_toy  # noqa: E402
-from plan import Forward, Head, batches, parse_plan, run_plan  # noqa: E402
+from plan import Forward, Head, batches, parse_plan, run_plan, runs_of  # noqa: E402
 from protocol import Channel, pack, unpack  # noqa: E402
 from stats import OutOfMemory, chunked_stats  # noqa: E402
 from worker import Worker  # noqa: E402
@@ -96,7 +96,7 @@ class PlanExecution(unittest.TestCase):
             a = self.one_by_one(plan, add_bos)
             b = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, add_bos, 1, torch.device("cpu"),
                          batch_tokens=10_000, chunk=1000)
-            self.assertGreater(len(batches(plan, add_bos, 10_000)), 1)  # the short tail window has its own length
+            self.assertGreater(len(batches(runs_of(plan), add_bos, 10_000)), 1)  # the short tail window has its own length
             for k in a["logprob"]:
                 np.testing.assert_allclose(a["logprob"][k].numpy(), b["logprob"][k].numpy(), atol=1e-5, rtol=0)
             np.testing.assert_allclose(a["entropy"].numpy(), b["entropy"].numpy(), atol=1e-5, rtol=0)
