@@ -1,6 +1,7 @@
 // Per-model summaries from per-item scores. An item's score is the fraction of its answer spans reproduced
 // exactly (1 or 0 for one-span items; RULER scores multi-value and variable tracking the same way, by the share
-// of references found), or for a ranked item (doc_qa) the reciprocal rank of the gold answer. The overall score is the zoo's "no4k": the mean over tasks of the mean item score at
+// of references found), or for a ranked item (doc_qa) the reciprocal rank of the gold answer. The overall score
+// is the zoo's "no4k": the mean over tasks of the mean item score at
 // every length except the shortest (cells are equal in size, so this is the mean over those items).
 import type { TaskId } from './types.ts';
 

@@ -10,7 +10,6 @@ import type { Progress } from './progress.ts';
 import { scoreItem } from './score.ts';
 import type { TaskConfig, TaskId, TaskItem } from './types.ts';
 
-
 export interface RunInputs {
   config: TaskConfig;
   haystack: { path: string; sha256: string };

@@ -175,7 +175,7 @@ describe('doc_qa ranking (reciprocal rank of the gold figure among candidates)',
     expect((await Promise.all(qa.map((i) => scoreItem(model, i)))).some((r) => r.rank === 1)).toBe(true);
   });
 
-  it('puts the gold figure last when the model scores every answer alike (ties rank below the gold one)', async () => {
+  it('puts the gold figure last when the model scores every answer alike (ties rank above the gold one)', async () => {
     // A window of 2 tokens cannot see the quoted sentence: every figure token is a miss for every candidate.
     const blind = new InductionModel(2);
     let checked = 0;

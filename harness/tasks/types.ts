@@ -81,7 +81,7 @@ export interface ItemResult {
   spansTotal: number;
   /**
    * The item's score: spansCorrect / spansTotal, or for a ranked item 1 / rank (the gold answer's place among the
-   * candidates by summed log-probability, 1 = best; a candidate scoring exactly as the gold one ranks below it).
+   * candidates by summed log-probability, 1 = best; a candidate scoring exactly as the gold one ranks above it).
    */
   score: number;
   /** Ranked items only: the gold answer's rank, 1..candidates + 1. */
