@@ -11,7 +11,7 @@ import { parseFlags } from '../harness/cli/flags.ts';
 import { loadCorpus } from '../harness/contract/corpus.ts';
 import { getSetting } from '../harness/contract/settings/index.ts';
 import { resolveModelDir } from '../harness/engine/resolve.ts';
-import { REPO_ROOT } from '../harness/scoring/pipeline.ts';
+import { REPO_ROOT } from '../harness/util/paths.ts';
 import { statsSpecFor } from '../harness/scoring/setting-specs.ts';
 import { DEFAULT_CACHE_DIR, readCachedCorpusStats } from '../harness/tokenstats/cache.ts';
 import { diffDocStats } from '../harness/tokenstats/diff.ts';

@@ -15,8 +15,8 @@ import { onnxEngine } from '../harness/engine/onnx.ts';
 import type { LanguageModel, PlannedForward } from '../harness/engine/types.ts';
 import { planForwards } from '../harness/tokenstats/plan.ts';
 import type { StatsSpec } from '../harness/tokenstats/types.ts';
+import { REPO_ROOT as root } from '../harness/util/paths.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;

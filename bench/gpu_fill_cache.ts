@@ -14,7 +14,7 @@ import { getSetting } from '../harness/contract/settings/index.ts';
 import { resolveModelDir } from '../harness/engine/resolve.ts';
 import { torchEngine } from '../harness/engine/torch.ts';
 import { UserError } from '../harness/errors.ts';
-import { REPO_ROOT } from '../harness/scoring/pipeline.ts';
+import { REPO_ROOT } from '../harness/util/paths.ts';
 import { runEnv } from '../harness/scoring/run-env.ts';
 import { statsSpecFor } from '../harness/scoring/setting-specs.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../harness/tokenstats/cache.ts';

@@ -3,10 +3,11 @@
 // the ONNX engine's token ids, byte spans, forward plan and statistics (CPU, float32).
 //
 // npx tsx bench/gpu_parity_pack.ts [--models dir,dir] [--docs 2] [--max-tokens 1024] [--out results/gpu/parity-pack.json]
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine, PlannedForward } from '../harness/engine/types.ts';
 import type { StatsSpec } from '../harness/tokenstats/types.ts';
+import { writeFileAtomic } from '../harness/util/atomic.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -104,8 +105,7 @@ async function main(): Promise<void> {
     await m.dispose();
     models.push(entry);
   }
-  writeFileSync(out + '.tmp', JSON.stringify({ models }));
-  renameSync(out + '.tmp', out);
+  writeFileAtomic(out, JSON.stringify({ models }));
   console.log(`[pack] wrote ${out}: ${models.length} models`);
 }
 

@@ -7,7 +7,7 @@ import { METRICS } from '../metrics/registry.ts';
 import { runHeldOut } from '../harness/scoring/heldout.ts';
 import { gridCandidates } from '../harness/scoring/grid.ts';
 import { buildDoc, wrapStats } from '../harness/scoring/testing/arbitraries.ts';
-import { Rng } from '../harness/tasks/prng.ts';
+import { Rng } from '../harness/util/rng.ts';
 
 const { values } = parseArgs({
   options: { models: { type: 'string', default: '12' }, docs: { type: 'string', default: '12' }, tokens: { type: 'string', default: '4096' }, runs: { type: 'string', default: '3' } },

@@ -8,7 +8,8 @@ import { tmpdir, cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { verifySubmission } from '../harness/verify/verify-submission.ts';
-import { pythonPath, pythonUnavailableReason, REFERENCE_SCRIPT, REPO_ROOT } from '../harness/verify/python-reference.ts';
+import { pythonPath, pythonUnavailableReason, REFERENCE_SCRIPT } from '../harness/verify/python-reference.ts';
+import { REPO_ROOT } from '../harness/util/paths.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'n-boot': { type: 'string', default: '2000' } } });
 const runs = Number(values.runs);

@@ -4,9 +4,9 @@
 //   {"documents"|"data": <one of the lists above>}
 // Our own corpora are written as [{"id", "text", "n_tokens", "source"}, ...].
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.ts';
 import type { CorpusDocument, ProxyCorpus } from './types.ts';
+import { sha256 } from '../util/hash.ts';
 
 const TEXT_KEYS = ['text', 'input', 'context', 'content'] as const;
 const ID_KEYS = ['id', '_id', 'doc_id'] as const;
@@ -71,5 +71,5 @@ export function loadCorpus(file: string): ProxyCorpus {
   } catch (err) {
     throw new UserError(`${file}: the proxy corpus is not valid JSON (${(err as Error).message}); fix the file`);
   }
-  return { path: file, sha256: createHash('sha256').update(bytes).digest('hex'), documents: parseCorpus(file, value) };
+  return { path: file, sha256: sha256(bytes), documents: parseCorpus(file, value) };
 }

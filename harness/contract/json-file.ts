@@ -3,8 +3,8 @@
 // the caller can refuse them as non-finite scores with a precise message, and a key repeated in one object is an
 // error (JSON.parse would silently keep the last one, hiding a duplicated model).
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.ts';
+import { sha256 } from '../util/hash.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -23,7 +23,7 @@ export function readJsonFile(path: string, what: string): JsonFile {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new UserError(`${path}: cannot read the ${what} file (${code}); check the path`);
   }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const digest = sha256(bytes);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -31,7 +31,7 @@ export function readJsonFile(path: string, what: string): JsonFile {
     throw new UserError(`${path}: the ${what} file is not UTF-8 text; save it as UTF-8 JSON`);
   }
   try {
-    return { path, sha256, value: parseJsonLenient(text) };
+    return { path, sha256: digest, value: parseJsonLenient(text) };
   } catch (err) {
     if (err instanceof JsonSyntaxError) {
       throw new UserError(

@@ -5,10 +5,10 @@
 // in path order. Files up to FULL_HASH_LIMIT bytes are hashed in full; larger ones (multi-GB checkpoints, where
 // a full read would cost minutes per run) by relative path + size + mtime, which catches a replaced checkpoint
 // but not an in-place edit that keeps size and mtime.
-import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { sha256Hasher } from '../util/hash.ts';
 
 export const FULL_HASH_LIMIT = 256 * 1024 * 1024;
 
@@ -32,7 +32,7 @@ export async function fingerprintModelDir(dir: string): Promise<string> {
   if (!existsSync(dir)) throw new UserError(`${dir}: model folder not found; pass an existing folder (--model DIR)`);
   const files = modelFiles(dir);
   if (files.length === 0) throw new UserError(`${dir}: no model files (config.json, tokenizer.json, onnx/, *.safetensors) in this folder`);
-  const h = createHash('sha256');
+  const h = sha256Hasher();
   for (const rel of files) {
     const st = statSync(path.join(dir, rel));
     if (st.size > FULL_HASH_LIMIT) {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planForwards } from '../tokenstats/plan.ts';
 import type { StatsSpec } from '../tokenstats/types.ts';
 import { onnxEngine } from './onnx.ts';
-import { REPO_ROOT, TINY_MODEL_DIR, tinyModelMissing } from './test-model.ts';
+import { TINY_MODEL_DIR, tinyModelMissing } from './test-model.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import type { LanguageModel } from './types.ts';
 
 const missing = tinyModelMissing();

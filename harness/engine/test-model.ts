@@ -1,8 +1,8 @@
 // The real ONNX model the engine and CLI tests run on: the committed tiny fixture, or LONGPROXY_TEST_ONNX_MODEL.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../util/paths.ts';
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 export const TINY_MODEL_DIR = process.env.LONGPROXY_TEST_ONNX_MODEL
   ? path.resolve(process.env.LONGPROXY_TEST_ONNX_MODEL)

@@ -5,8 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer, type SpanTokenizer } from './tokenizer.ts';
+import { REPO_ROOT as root } from '../util/paths.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const longDoc = (JSON.parse(readFileSync(path.join(root, 'fixtures/corpus/govreport_long.json'), 'utf8')) as { text: string }[])[0].text;
 const sharedFile = path.join(root, '../shared/data/govreport/govreport_public_125.jsonl');
 

@@ -20,8 +20,8 @@ import type { StatsSpec } from '../tokenstats/types.ts';
 import { onnxRuntimeInstalled } from './test-model.ts';
 import { torchEngine } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
+import { REPO_ROOT as root } from '../util/paths.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const BAR = 1e-3;
 const SHORT_TOKENS = 1024;
 const py = workerPython();

@@ -18,8 +18,8 @@ import { onnxRuntimeInstalled } from './test-model.ts';
 import { torchEngine } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
 import type { PlannedForward } from './types.ts';
+import { REPO_ROOT as root } from '../util/paths.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const packFile = path.join(root, 'results/gpu/parity-pack.json');
 const BAR = 1e-3;
 const DOCS = 2;

@@ -3,10 +3,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from '../util/paths.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const WORKER_SCRIPT = path.join(repoRoot, 'scripts/torch_worker/worker.py');
+export const WORKER_SCRIPT = path.join(REPO_ROOT, 'scripts/torch_worker/worker.py');
 
 /** The interpreter with torch (and, for real checkpoints, transformers): LONGPROXY_PYTHON, else /usr/bin/python3. */
 export function workerPython(): string {

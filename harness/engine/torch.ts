@@ -1,7 +1,6 @@
 // The `torch` engine: PyTorch + transformers in a Python worker (scripts/torch_worker/), driven over a pipe.
 // The worker executes a whole plan natively (short windows batched, output projection and statistics in chunks),
 // so a 32k-token document never has its [tokens x vocab] logits in memory at once.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
@@ -25,6 +24,7 @@ import {
   WorkerRequestError,
   type Packed,
 } from './torch-worker.ts';
+import { sha256 } from '../util/hash.ts';
 
 export const TORCH_ENGINE_VERSION = '1';
 
@@ -221,10 +221,10 @@ export const torchEngine = {
         .catch((err) => asUserError(err, ref));
       // The folder's fingerprint is engine-independent (harness/engine/fingerprint.ts), as the cache expects.
       const fingerprint = isToy
-        ? createHash('sha256').update(ref.dir).digest('hex')
+        ? sha256(ref.dir)
         : existsSync(dir)
           ? await fingerprintModelDir(dir)
-          : createHash('sha256').update(`hf-cache:${ref.id}`).digest('hex');
+          : sha256(`hf-cache:${ref.id}`);
       // The ONNX engine's tokenizer of the same folder: identical ids and byte spans by construction.
       const tokenizer =
         options.tokenizer ??

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadDownstream } from '../contract/downstream.ts';
 import { getSetting } from '../contract/settings/index.ts';
 import { loadSubmission } from '../contract/submission.ts';
-import { sha256 } from '../scoring/artifacts.ts';
+import { sha256 } from '../util/hash.ts';
 import type { HeldOutResult, ScoringRecord } from '../scoring/types.ts';
 import { parseVerifyResult } from '../verify/result-json.ts';
 import { entryFromRecord, type ClaimExtras, type FileCheck, type ModelCost, type ReportEntry } from './entry.ts';

@@ -2,7 +2,7 @@
 // atomically. Pages of metrics that are in neither source are left as they are: a partial run erases nothing.
 import path from 'node:path';
 import type { ScoringRecord } from '../scoring/types.ts';
-import { writeFileAtomic } from '../verify/result-json.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 import { loadAssets } from './assets.ts';
 import { CLAIMS_DIR, entryFromRunRecord, readClaims, type DownstreamPathOf } from './claims.ts';
 import type { ReportEntry } from './entry.ts';

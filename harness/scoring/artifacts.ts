@@ -1,5 +1,4 @@
 // Byte-stable text of the files a scoring run writes: the submission (official row format) and the claim bundle.
-import { createHash } from 'node:crypto';
 import type { VerifyResult } from '../contract/types.ts';
 import type { CodeRevision } from './revision.ts';
 import type { HeldOutResult, Hyperparameters } from './types.ts';
@@ -19,8 +18,6 @@ export function submissionText(scores: Record<string, number>, models: readonly 
   });
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
-
-export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
 export interface ClaimBundle {
   setting: string;

@@ -3,11 +3,10 @@
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkMetricBoundary, formatViolations } from './boundary.ts';
+import { REPO_ROOT as root } from '../util/paths.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function metricSources(dir: string): string[] {
   const out: string[] = [];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareMetric, compareRuns, readRun, renderComparison, DEFAULT_TOLERANCES, type MetricRun, type VerifyJson } from './compare-runs.ts';
-import { REPO_ROOT } from './pipeline.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'longproxy-compare-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

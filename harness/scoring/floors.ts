@@ -3,7 +3,7 @@
 // `longproxy floors --update` or LONGPROXY_UPDATE_FLOORS=1 while the scoring suites run (like `vitest -u`).
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
-import { writeFileAtomic } from '../verify/result-json.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
 
 export const FLOORS_PATH = 'results/floors.json';
 /** Slack below the measured value, so that harmless float noise across machines does not fail CI. */

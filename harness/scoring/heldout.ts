@@ -3,7 +3,7 @@
 // earlier grid point) and the test Spearman of that choice is recorded. The same rule on all models gives the
 // hyperparameters of the submitted scores, whose full-set Spearman is therefore optimistic: the held-out mean is
 // the honest number. Scores here are oriented (higher = better), as in submissions.
-import { Rng } from '../tasks/prng.ts';
+import { Rng } from '../util/rng.ts';
 import { spearman } from '../stats/spearman.ts';
 import { hyperKey } from './metric.ts';
 import type { HeldOutResult, Hyperparameters } from './types.ts';

@@ -2,11 +2,13 @@
 // TypeScript verification, floor lookup (or recording, when asked), claim bundle. The only place where metric
 // scores meet downstream scores, and it never hands the latter to metric code.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Setting } from '../contract/types.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
-import { DEFAULT_N_BOOT, DEFAULT_SEED, verifySubmission, writeFileAtomic } from '../verify/index.ts';
-import { claimText, sha256, submissionText, type ClaimBundle } from './artifacts.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { sha256 } from '../util/hash.ts';
+import { REPO_ROOT } from '../util/paths.ts';
+import { DEFAULT_N_BOOT, DEFAULT_SEED, verifySubmission } from '../verify/index.ts';
+import { claimText, submissionText, type ClaimBundle } from './artifacts.ts';
 import { getFloor, recordFloor, type FloorEntry } from './floors.ts';
 import { gridCandidates } from './grid.ts';
 import { DEFAULT_HELD_OUT, runHeldOut, type HeldOutOptions } from './heldout.ts';
@@ -17,7 +19,6 @@ import { codeRevision, revisionLabel } from './revision.ts';
 import { runEnv } from './run-env.ts';
 import type { ScoringRecord } from './types.ts';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Files of one scoring run, under resultsDir (default LONGPROXY_RESULTS_DIR, else results; relative to the root). */
 export const artifactPaths = (setting: string, metric: string, resultsDir = runEnv().resultsDir) => ({

@@ -9,7 +9,8 @@ import type { Setting } from '../contract/types.ts';
 import { workerPython } from '../engine/torch-worker.ts';
 import { UserError } from '../errors.ts';
 import { diffDocStats } from '../tokenstats/diff.ts';
-import { REPO_ROOT, artifactPaths } from './pipeline.ts';
+import { artifactPaths } from './pipeline.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
 

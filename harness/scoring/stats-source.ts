@@ -10,7 +10,7 @@ import type { Engine } from '../engine/types.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
 import { getCorpusStats, readCachedCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
-import { REPO_ROOT } from './pipeline.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, runEnv, type RunEnv } from './run-env.ts';
 import { statsSpecFor } from './setting-specs.ts';
 

@@ -1,7 +1,7 @@
 // What every generator needs: the task config, the tokenized haystack and a memoized tokenizer.
 import type { TaskConfig, TaskTokenizer } from './types.ts';
 import { stepSentence, type SentenceRef, type TokenizedDocument } from './haystack.ts';
-import type { Rng } from './prng.ts';
+import type { Rng } from '../util/rng.ts';
 
 export class GenContext {
   private readonly tokCache = new Map<string, Int32Array>();

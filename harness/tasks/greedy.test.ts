@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getSetting } from '../contract/settings/index.ts';
 import { ZOO_TASK_CONFIG } from './config.ts';
 import { loadHaystack, tokenizeDocuments } from './haystack.ts';
-import { REPO_ROOT } from './hashing.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { generateItems } from './items.ts';
 import { greedyItem, modelInput, scoreItem } from './score.ts';
 import { downstreamSpec, loadEngine } from './settings.ts';

@@ -1,16 +1,10 @@
 // Hashes that lock the downstream file to its inputs: canonical JSON, file digests, and the code version of the
 // task generators (every non-test source file under harness/tasks).
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sha256Hasher } from '../util/hash.ts';
 
-export const TASKS_DIR = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(TASKS_DIR, '..', '..');
-
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export const TASKS_DIR = import.meta.dirname;
 
 /** JSON with object keys sorted at every level: the same value always gives the same bytes. */
 export function canonicalJson(value: unknown): string {
@@ -39,7 +33,7 @@ function sourceFiles(dir: string, rel = ''): string[] {
 
 /** sha256 over (relative path, content) of every task source file, in sorted order. Tests are excluded. */
 export function tasksCodeSha256(dir = TASKS_DIR): string {
-  const h = createHash('sha256');
+  const h = sha256Hasher();
   for (const rel of sourceFiles(dir).sort()) {
     h.update(rel).update('\0').update(readFileSync(path.join(dir, rel))).update('\0');
   }

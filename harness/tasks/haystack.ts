@@ -1,9 +1,9 @@
 // Haystack text: held-out GovReport documents (data/zoo_haystack.json), split into sentences and tokenized
 // sentence by sentence, so that contexts can be cut and needles inserted at sentence boundaries by token count.
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { UserError } from '../errors.ts';
 import type { TaskTokenizer } from './types.ts';
+import { sha256 } from '../util/hash.ts';
 
 export interface HaystackDocument {
   id: string;
@@ -46,7 +46,7 @@ export function loadHaystack(filePath: string): { documents: HaystackDocument[];
     seen.add(id);
     return { id, text };
   });
-  return { documents, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { documents, sha256: sha256(bytes) };
 }
 
 /** Splits prose into sentences: whitespace collapsed, a break after . ! ? followed by a capital, digit or quote. */

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Engine, ModelRef } from '../engine/types.ts';
 import { loadHaystack } from './haystack.ts';
-import { REPO_ROOT, tasksCodeSha256 } from './hashing.ts';
+import { REPO_ROOT } from '../util/paths.ts';
+import { tasksCodeSha256 } from './hashing.ts';
 import type { RunInputs } from './runner.ts';
 import type { TaskConfig } from './types.ts';
 

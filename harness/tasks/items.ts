@@ -3,7 +3,7 @@
 import { GenContext } from './context.ts';
 import { generatorsFor } from './generators/index.ts';
 import type { TokenizedDocument } from './haystack.ts';
-import { deriveSeed, Rng } from './prng.ts';
+import { deriveSeed, Rng } from '../util/rng.ts';
 import type { TaskConfig, TaskId, TaskItem, TaskTokenizer } from './types.ts';
 
 export function itemId(task: TaskId, length: number, depth: number, index: number): string {

@@ -1,9 +1,11 @@
 // The locked downstream files: the target ({model: {"overall", ...}}), a breakdown beside it (per task, length
 // and depth, and every item's result), and a lock recording the sha256 of both and of the generator's inputs.
 // checkLockedFiles finds any edit made without re-running the generator.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { itemScore, summarize, type ItemKey, type ModelSummary } from './aggregate.ts';
-import { canonicalJson, sha256 } from './hashing.ts';
+import { writeFilesAtomic } from '../util/atomic.ts';
+import { sha256 } from '../util/hash.ts';
+import { canonicalJson } from './hashing.ts';
 import type { RunInputs, RunResult } from './runner.ts';
 import { TASK_IDS, type TaskId } from './types.ts';
 
@@ -93,10 +95,8 @@ export function buildLockedFiles(result: RunResult): { downstream: string; break
 
 /** Writes all three files through temporary names, renaming only once all are written. */
 export function writeLockedFiles(paths: LockPaths, files: { downstream: string; breakdown: string; lock: string }): void {
-  const tmp = (p: string): string => `${p}.tmp-${process.pid}`;
   const order: (keyof LockPaths)[] = ['breakdown', 'downstream', 'lock'];
-  for (const k of order) writeFileSync(tmp(paths[k]), files[k]);
-  for (const k of order) renameSync(tmp(paths[k]), paths[k]);
+  writeFilesAtomic(order.map((k) => [paths[k], files[k]] as const));
 }
 
 /** Every way the locked files disagree with each other or with their recorded hashes (empty = consistent). */

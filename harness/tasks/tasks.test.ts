@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateItems, itemId } from './items.ts';
 import { tokenizeDocuments, splitSentences } from './haystack.ts';
 import { greedyItem, scoreItem } from './score.ts';
-import { Rng, deriveSeed } from './prng.ts';
+import { Rng, deriveSeed } from '../util/rng.ts';
 import { TASK_IDS, type TaskConfig, type TaskItem } from './types.ts';
 import { charTokenizer, InductionModel, standinTaskConfig, STANDIN_HAYSTACK } from './testing/standins.ts';
 

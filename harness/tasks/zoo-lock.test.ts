@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getSetting } from '../contract/settings/index.ts';
-import { REPO_ROOT } from './hashing.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { currentInputs } from './inputs.ts';
 import { checkLockedFiles, diffInputs, lockPaths, RELOCK_COMMAND, type BreakdownFile } from './lockfile.ts';
 import { runDownstream } from './runner.ts';

@@ -8,8 +8,7 @@
 //   <cache>/entries/<k0k1>/<key>.bin        DocStats of one document (format: entry.ts)
 //   <cache>/entries/<k0k1>/<key>.cost.json  what computing it cost (tokens, seconds, engine, device)
 //   <cache>/tmp/                            temporary files (git-ignored)
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
 import { fingerprintModelDir } from '../engine/fingerprint.ts';
@@ -20,6 +19,8 @@ import { checkSpec, computeDocStats } from './compute.ts';
 import { CorruptEntryError, decodeEntry, encodeEntry } from './entry.ts';
 import { ProgressBar, type ProgressEvent } from './progress.ts';
 import type { ComputeCost, DocStats, ModelCorpusStats, StatsSpec } from './types.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { sha256 } from '../util/hash.ts';
 
 export const DEFAULT_CACHE_DIR = 'results/cache';
 
@@ -45,7 +46,6 @@ interface Manifest {
   models: Record<string, ModelRecord>;
 }
 
-const sha256 = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex');
 
 /** The spec in a fixed field order, so equal specs hash equally. */
 export function canonicalSpec(spec: StatsSpec): StatsSpec {
@@ -81,12 +81,7 @@ function entryPath(cacheDir: string, key: string): string {
 
 /** Writes `data` to `file` through a temporary file in <cache>/tmp and a rename: readers see all or nothing. */
 function atomicWrite(cacheDir: string, file: string, data: string | Uint8Array): void {
-  const tmpDir = path.join(cacheDir, 'tmp');
-  mkdirSync(tmpDir, { recursive: true });
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = path.join(tmpDir, `${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  writeFileAtomic(file, data, { tmpDir: path.join(cacheDir, 'tmp') });
 }
 
 function manifestPath(cacheDir: string): string {

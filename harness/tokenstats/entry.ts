@@ -2,7 +2,7 @@
 //   "LPTS1\n" | uint32 LE header length | header JSON | arrays (little-endian, in header order) | sha256 of all before
 // The trailing checksum makes any flipped or missing byte detectable. The cost of computing the entry lives in a
 // sidecar JSON (entry name + ".cost.json") so that entries are byte-identical across runs (wall time is not).
-import { createHash } from 'node:crypto';
+import { sha256Bytes as sha256 } from '../util/hash.ts';
 import type { DocStats } from './types.ts';
 
 const MAGIC = Buffer.from('LPTS1\n', 'latin1');
@@ -14,8 +14,6 @@ interface Header {
   scoredFrom: number;
   shortKeys: string[];
 }
-
-const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
 
 function bytesOf(a: Int32Array | Float32Array | Uint8Array): Buffer {
   // Typed arrays are little-endian on every platform Node supports.

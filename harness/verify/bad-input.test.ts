@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../cli/main.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
-import { pythonUnavailableReason, runReferenceBatch, REPO_ROOT, type ReferenceRun } from './python-reference.ts';
+import { pythonUnavailableReason, runReferenceBatch, type ReferenceRun } from './python-reference.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 
 interface BadCase {
   name: string;

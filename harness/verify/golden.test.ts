@@ -7,7 +7,7 @@ import path from 'node:path';
 import { verifySubmission } from './verify-submission.ts';
 import { verifyResultToJson } from './result-json.ts';
 import { compareVerifyOutputs } from './compare.ts';
-import { REPO_ROOT } from './python-reference.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 
 const CASES_DIR = path.join(REPO_ROOT, 'fixtures', 'golden', 'cases');
 const cases = readdirSync(CASES_DIR).sort();

@@ -2,9 +2,7 @@
 // invocations batched into one interpreter, each a call of the script's main(argv) with its stderr captured.
 import { spawnSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REFERENCE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'verify_locked_no4k.py');
 
 export function pythonPath(): string {
@@ -41,6 +39,7 @@ for argv in json.load(sys.stdin):
     out.append({"code": code, "stderr": err.getvalue(), "stdout": so.getvalue()})
 json.dump(out, sys.stdout)
 `;
+import { REPO_ROOT } from '../util/paths.ts';
 
 /** Runs each argv (flags of the script) in one interpreter, from the repository root; keeps input order. */
 export function runReferenceBatch(argvs: string[][], cwd = REPO_ROOT): Promise<ReferenceRun[]> {

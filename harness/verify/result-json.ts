@@ -1,7 +1,6 @@
 // VerifyResult <-> JSON. In memory an undefined statistic is NaN (so callers keep plain numbers); in JSON it is
-// null, in both verifiers. Writing is atomic: a temporary file in the target folder, then rename.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+// null, in both verifiers.
+import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
 import type { VerifyResult } from '../contract/types.ts';
 
@@ -41,17 +40,4 @@ export function readVerifyResult(file: string): VerifyResult {
     throw new UserError(`${file}: cannot read the verifier output (${(err as NodeJS.ErrnoException).code}); run longproxy verify first`);
   }
   return parseVerifyResult(text, file);
-}
-
-export function writeFileAtomic(file: string, text: string): void {
-  const dir = path.dirname(path.resolve(file));
-  mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }

@@ -6,7 +6,8 @@ import { loadDownstream } from '../contract/downstream.ts';
 import { checkModelSet, loadSubmission } from '../contract/submission.ts';
 import type { McdCorrection } from './core.ts';
 import { verifyScores, DEFAULT_MCD_CORRECTION, checkVerifyOptions } from './core.ts';
-import { verifyResultToJson, writeFileAtomic } from './result-json.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { verifyResultToJson } from './result-json.ts';
 
 export interface VerifySubmissionOptions {
   submissionPath: string;

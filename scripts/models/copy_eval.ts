@@ -5,12 +5,13 @@
 // trained on short contexts lose it beyond their length. Items are the same for every model (shared tokenizer).
 //   npx tsx scripts/models/copy_eval.ts [--models zoo/a,zoo/b] [--root DIR] [--out fixtures/zoo/copy_eval.json]
 // --root: a folder holding fixtures/zoo/ and data/zoo_haystack.json (default: this repository).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { onnxEngine } from '../../harness/engine/onnx.ts';
 import { readZooModels } from '../../harness/contract/settings/zoo.ts';
+import { writeFileAtomic } from '../../harness/util/atomic.ts';
+import { REPO_ROOT as ROOT } from '../../harness/util/paths.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const LENGTHS = [512, 1024, 2048, 4096];
 const DEPTHS = [0.1, 0.3, 0.5, 0.7, 0.9];
 const PASSAGE = 48;
@@ -70,7 +71,5 @@ for (const m of chosen) {
 }
 const out = arg('out');
 if (out) {
-  const tmp = `${out}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ task: 'copy a 48-token passage planted at depths 0.1..0.9; continue after its first 24 tokens', lengths: LENGTHS, depths: DEPTHS, results }, null, 1) + '\n');
-  renameSync(tmp, out);
+  writeFileAtomic(out, JSON.stringify({ task: 'copy a 48-token passage planted at depths 0.1..0.9; continue after its first 24 tokens', lengths: LENGTHS, depths: DEPTHS, results }, null, 1) + '\n');
 }

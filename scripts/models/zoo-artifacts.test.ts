@@ -3,19 +3,19 @@
 // cut at a token boundary, never training text) and the haystack; plus the Python builder's pure tests.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../../harness/engine/tokenizer.ts';
 import { findZooCorpus, readZooModels } from '../../harness/contract/settings/zoo.ts';
+import { sha256 } from '../../harness/util/hash.ts';
+import { REPO_ROOT as ROOT } from '../../harness/util/paths.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const PY = process.env.LONGPROXY_PYTHON ?? '/usr/bin/python3';
 const FIXTURE = path.join(ROOT, 'fixtures/models/tiny-qwen2');
 const MODELS_FILE = path.join(ROOT, 'fixtures/zoo/models.json');
 const split = JSON.parse(readFileSync(path.join(ROOT, 'data/zoo_split.json'), 'utf8')) as Record<'train' | 'proxy' | 'haystack', string[]>;
 
-const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+const sha = (file: string): string => sha256(readFileSync(file));
 const readJson = (file: string): any => JSON.parse(readFileSync(file, 'utf8'));
 function treeBytes(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce(

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { getSetting } from '../../contract/settings/index.ts';
 import { UserError } from '../../errors.ts';
-import { REPO_ROOT } from '../../tasks/hashing.ts';
+import { REPO_ROOT } from '../../util/paths.ts';
 import { buildLockedFiles, checkLockedFiles, diffInputs, lockPaths, RELOCK_COMMAND, type BreakdownFile } from '../../tasks/lockfile.ts';
 import { createProgress } from '../../tasks/progress.ts';
 import { currentInputs } from '../../tasks/inputs.ts';

@@ -1,11 +1,10 @@
 // `longproxy report`: rebuild reports/ from the claim bundles in results/claims/ without running any test.
 import path from 'node:path';
 import { parseFlags } from '../flags.ts';
-import { fileURLToPath } from 'node:url';
 import { CLAIMS_DIR } from '../../report/claims.ts';
 import { buildReports, REPORTS_DIR } from '../../report/write.ts';
+import { REPO_ROOT } from '../../util/paths.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const description = 'rebuild the HTML reports (reports/index.html, a page per metric) from results/claims/';
 

@@ -5,7 +5,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, TINY_MODEL_DIR, tinyModelMissing } from '../../engine/test-model.ts';
+import { TINY_MODEL_DIR, tinyModelMissing } from '../../engine/test-model.ts';
+import { REPO_ROOT } from '../../util/paths.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lp-stats-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

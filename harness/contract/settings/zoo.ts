@@ -3,10 +3,9 @@
 // the same models (harness/tasks, `npx longproxy downstream --setting zoo`). Read from the files the zoo ships.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defineSetting } from './registry.ts';
+import { REPO_ROOT } from '../../util/paths.ts';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const ZOO_MODELS_FILE = 'fixtures/zoo/models.json';
 export const ZOO_DOWNSTREAM_PATH = 'results/downstream/zoo_downstream.json';
 const CORPUS_PATTERN = /^zoo_(\d+)docs_4k_tokens\.json$/;

@@ -4,8 +4,9 @@
 // the MCD rule), so these tests do not depend on the verifier. The files are the ones a scoring run writes.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Rng } from '../../tasks/prng.ts';
-import { claimText, roundScore, sha256, submissionText, type ClaimBundle } from '../../scoring/artifacts.ts';
+import { Rng } from '../../util/rng.ts';
+import { claimText, roundScore, submissionText, type ClaimBundle } from '../../scoring/artifacts.ts';
+import { sha256 } from '../../util/hash.ts';
 import { runHeldOut } from '../../scoring/heldout.ts';
 import type { ScoringRecord } from '../../scoring/types.ts';
 import type { VerifyResult } from '../../contract/types.ts';

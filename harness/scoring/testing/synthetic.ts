@@ -2,7 +2,7 @@
 // downstream file that follows the same quality with noise. Made from a seed, written to a temporary folder.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Rng } from '../../tasks/prng.ts';
+import { Rng } from '../../util/rng.ts';
 import type { Setting } from '../../contract/types.ts';
 import type { ModelCorpusStats } from '../../tokenstats/types.ts';
 import { buildDoc, wrapStats } from './arbitraries.ts';

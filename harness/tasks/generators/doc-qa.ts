@@ -7,7 +7,7 @@
 import { concatParts, takeExactlyTrailing } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
 import type { SentenceRef } from '../haystack.ts';
-import type { Rng } from '../prng.ts';
+import type { Rng } from '../../util/rng.ts';
 import type { GeneratedItem } from './index.ts';
 
 const HEADER = 'Read the following report and answer the question about it.\n\n';

@@ -1,6 +1,6 @@
 // One generator per task: (context, rng, length, depth) -> the item's ids and answer spans.
 import type { GenContext } from '../context.ts';
-import type { Rng } from '../prng.ts';
+import type { Rng } from '../../util/rng.ts';
 import type { AnswerSpan, TaskId } from '../types.ts';
 import { docQa, findFactSentences, type FactSentence } from './doc-qa.ts';
 import { kvRetrieval } from './kv.ts';

@@ -3,7 +3,7 @@
 // answers by finding that line and copying the value after it.
 import { concatIds, concatParts, insertAtDepths, takeExactly } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
-import type { Rng } from '../prng.ts';
+import type { Rng } from '../../util/rng.ts';
 import type { GeneratedItem } from './index.ts';
 
 const HEX = '0123456789abcdef';

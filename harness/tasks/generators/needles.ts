@@ -4,7 +4,7 @@
 // finding the needle and copying the value that follows it.
 import { concatIds, concatParts, insertAtDepths, takeExactly, type Insert, type Part } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
-import type { Rng } from '../prng.ts';
+import type { Rng } from '../../util/rng.ts';
 import { ADJECTIVES, NOUNS } from '../words.ts';
 import type { GeneratedItem } from './index.ts';
 

@@ -6,7 +6,7 @@
 // hold 12345" would need lookups against the writing direction, which no model of the zoo can do at any length.)
 import { concatIds, concatParts, insertAtDepths, takeExactly, type Insert, type Part } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
-import type { Rng } from '../prng.ts';
+import type { Rng } from '../../util/rng.ts';
 import type { GeneratedItem } from './index.ts';
 import { randomNumbers } from './needles.ts';
 

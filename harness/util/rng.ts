@@ -1,4 +1,5 @@
-// A small seeded PRNG (mulberry32) for task generation: same seed, same items, on every machine.
+// A small seeded PRNG (mulberry32) for task generation and the held-out splits: same seed, same sequence, on
+// every machine.
 // Own code rather than a library so that the sequence is pinned by this repository, not by a dependency version.
 
 export class Rng {
