@@ -1,4 +1,5 @@
-// Every candidate metric, in leaderboard order. Add a metric here after creating its folder (README: metrics).
+// Every candidate metric, in leaderboard order. Add a metric here after copying metrics/_template/ (CONTRIBUTING.md,
+// "Adding a metric"); metrics/registry.test.ts checks that the folders and this list agree.
 import type { Metric } from '../harness/scoring/metric.ts';
 import ppl from './ppl/ppl.ts';
 import bpb from './bpb/bpb.ts';
