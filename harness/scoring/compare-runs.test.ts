@@ -1,4 +1,4 @@
-// The comparison of two scoring runs (compare-runs.ts, bench/compare_scoring_runs.ts): what counts as the same
+// The comparison of two scoring runs (compare-runs.ts, `longproxy compare runs`): what counts as the same
 // result and what fails it -- a changed ranking, a score or a statistic beyond its tolerance, null against a
 // number, other outliers, other hyperparameters, a metric scored in one run only.
 import { spawnSync } from 'node:child_process';
@@ -86,12 +86,12 @@ describe('comparing two scoring runs', () => {
   });
 });
 
-describe('readRun and bench/compare_scoring_runs.ts on results folders', () => {
+describe('readRun and `longproxy compare runs` on results folders', () => {
   const committed = path.join(REPO_ROOT, 'results');
   const copy = path.join(tmp, 'run');
   for (const d of ['submissions/zoo', 'verify/zoo', 'claims/zoo']) cpSync(path.join(committed, d), path.join(copy, d), { recursive: true });
   const cli = (runDir: string) =>
-    spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(REPO_ROOT, 'bench/compare_scoring_runs.ts'), '--run', runDir, '--base', committed, '--labels', 'cpu,copy'], { encoding: 'utf8' });
+    spawnSync(process.execPath, [path.join(REPO_ROOT, 'bin/longproxy.js'), 'compare', 'runs', '--run', runDir, '--base', committed, '--labels', 'cpu,copy'], { encoding: 'utf8' });
 
   it('reads every metric of a setting with its claim, and names a missing verifier output', () => {
     const r = readRun(copy, 'zoo');

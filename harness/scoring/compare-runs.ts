@@ -1,5 +1,5 @@
 // Two scoring runs of the same suites (e.g. the committed CPU run with the ONNX engine and a GPU run with the
-// torch engine, bench/compare_scoring_runs.ts): per metric, how far the submitted scores are apart, whether the
+// torch engine, `longproxy compare runs`): per metric, how far the submitted scores are apart, whether the
 // models rank identically, whether the same hyperparameters were chosen, and the difference of every verifier
 // statistic. Pure functions over the files' contents; reading the folders is readRun().
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

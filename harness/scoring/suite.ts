@@ -89,8 +89,8 @@ function defineOne(metric: Metric<any>, setting: Setting): void {
       const expected = JSON.parse(readFileSync(path.join(REPO_ROOT, golden), 'utf8'));
       if (expected.submission_sha256 !== record.verify.submission_sha256 && separateResults(runEnv(), REPO_ROOT)) {
         // A run into LONGPROXY_RESULTS_DIR (e.g. the torch engine's) scores other statistics: the golden file
-        // belongs to the committed submission; bench/compare_scoring_runs.ts compares such a run with it.
-        return ctx.skip(`this run's submission (${record.paths.submission}) is not the committed one that ${golden} was made for; compare the runs with bench/compare_scoring_runs.ts`);
+        // belongs to the committed submission; `longproxy compare runs` compares such a run with it.
+        return ctx.skip(`this run's submission (${record.paths.submission}) is not the committed one that ${golden} was made for; compare the runs with \`longproxy compare runs --run <results dir>\``);
       }
       expect(expected.submission_sha256, `${golden} was made for another submission of ${metric.id}; ${regen}`).toBe(
         record.verify.submission_sha256,

@@ -9,11 +9,11 @@
 #                                            (made here by bash scripts/gpu/pack_node.sh)
 # Steps: 0. unpack node and node_modules; 1. zoo parity: transformers and the built-in decoder on the GPU vs
 # onnxruntime (scripts/gpu/zoo_parity.py); 2. float32: cache filled by bench/gpu_fill_cache.ts, `vitest run
-# metrics/` with LONGPROXY_ENGINE=torch, bench/compare_scoring_runs.ts against results/; 3. the same in bf16 if
+# metrics/` with LONGPROXY_ENGINE=torch, `longproxy compare runs` against results/; 3. the same in bf16 if
 # time is left (reported, not judged); 4. what comes back, in $OUT (at most 8 files):
 #   scoring_run.log, zoo_parity.json, compare-f32.md, compare-bf16.md, gpu-run.tar.xz (results/ of each pass:
 #   submissions, verify, claims, reports; fill and vitest logs), cache-f32.tar.xz.part-NN (the float32 token
-#   statistics, split in 15 MiB parts; join with cat, then bench/compare_stats_caches.ts here).
+#   statistics, split in 15 MiB parts; join with cat, then `longproxy compare caches` here).
 # Time: DEADLINE_S (default 420 s) bounds the steps (packing adds ~20 s); the bf16 pass starts only with
 # BF16_NEEDS_S (240) left. LONGPROXY_PYTHON (default: python3 on PATH); DEVICE (default cuda:0); SEED_CACHE: a
 # float32 torch cache to start from (a resumed run, or a dry run on a CPU machine:
@@ -51,6 +51,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 "$PY" -c 'import transformers; print("transformers", transformers.__version__)' ||
   log "no transformers: the worker runs the zoo with its built-in decoder"
 TS=(node --import ./scripts/gpu/ts-register.mjs)
+LP=("${TS[@]}" scripts/gpu/longproxy.ts)
 
 # 1. zoo parity (python): the worker's two backends on the GPU against onnxruntime
 log "1. zoo parity (transformers and built-in decoder, $DEVICE float32, vs onnxruntime CPU)"
@@ -78,7 +79,7 @@ pass() { # dtype label
   log "$label: vitest exit $?"; grep -E '\[held-out\]|passed|failed|FAIL' "$d/vitest.log" | grep -v sign-flipped | tail -20
   local tol=()
   [ "$dtype" = float32 ] || tol=(--score-tol 1 --stat-tol 1) # bf16: reported, not judged
-  "${TS[@]}" bench/compare_scoring_runs.ts --run "$d/results" --base results --labels "cpu-onnx-f32,gpu-torch-$label" \
+  "${LP[@]}" compare runs --run "$d/results" --base results --labels "cpu-onnx-f32,gpu-torch-$label" \
     "${tol[@]}" --out "$OUT/compare-$label.md" > "$d/compare.log" 2>&1
   log "$label: compare exit $? ($OUT/compare-$label.md)"; grep -E '^\| [a-z-]+ \| [0-9]+ \||RESULT' "$OUT/compare-$label.md"
   unset LONGPROXY_ENGINE LONGPROXY_TORCH_DEVICE LONGPROXY_TORCH_DTYPE LONGPROXY_CACHE_DIR LONGPROXY_RESULTS_DIR
