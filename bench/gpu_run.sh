@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything of the torch engine that needs the GPU machine, in one call (README section gpu):
+# Everything of the torch engine that needs the GPU machine, in one call (docs/engines.md, results/gpu/README.md):
 #   1. parity of the torch worker (transformers) with the ONNX engine's statistics in results/gpu/parity-pack.json,
 #      on the CPU in float32 and on the GPU in float32 and bf16 (bench/gpu_parity.py);
 #   2. the torch engine's Vitest suites through the real pipe, with transformers and CUDA there (Node.js and a slim
