@@ -1,6 +1,6 @@
 // Tokens/s of the ONNX engine on the tiny fixture model next to a PyTorch CPU forward of the same model on the same
-// tokens (bench/engine_qwen2.py: a hand-written Qwen2 decoder in Debian's torch 1.13, which has no transformers),
-// in one run. Both sides compute the same statistics (log-softmax in float64, entropy, top-1) for every position.
+// tokens (bench/engine_torch.py: the torch worker's built-in decoder, scripts/torch_worker/native.py, which runs in
+// Debian's torch 1.13 without transformers), in one run. Both sides compute the same statistics (log-softmax in float64, entropy, top-1) for every position.
 //
 //   npx tsx bench/engine.ts [--model fixtures/models/tiny-qwen2] [--context 512] [--docs 2] [--repeat 3]
 //
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   let torchError = '';
   let maxDiff = NaN;
   for (const threads of [...new Set([1, os.cpus().length])]) {
-    const py = spawnSync(python, [path.join(root, 'bench/engine_qwen2.py'), 'bench', '--model', modelDir, '--tokens', tokensFile, '--repeat', String(repeat), '--threads', String(threads)], {
+    const py = spawnSync(python, [path.join(root, 'bench/engine_torch.py'), '--model', modelDir, '--tokens', tokensFile, '--repeat', String(repeat), '--threads', String(threads)], {
       encoding: 'utf8',
       maxBuffer: 1 << 30,
     });
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   console.log('|--------------------------|---------|----------|----------|----------|');
   for (const [name, r] of rows) console.log(line(name, r));
   for (const r of torchRows) console.log(line(r.name, r));
-  if (torchError) console.log(`| pytorch cpu forward loop | not run: ${python} bench/engine_qwen2.py failed: ${torchError} |`);
+  if (torchError) console.log(`| pytorch cpu forward loop | not run: ${python} bench/engine_torch.py failed: ${torchError} |`);
   if (best) console.log(`\n${best.note}; ratios against the faster PyTorch row; max |onnx - torch| log-prob over the forward-loop tokens: ${maxDiff.toExponential(2)}`);
   console.log('runPlan rows count every token fed to the model (long pass + 128/32 short windows, prefix reuse included).');
   await batched.dispose();
