@@ -1,152 +1,84 @@
 #!/usr/bin/env python3
-"""GPU call 1: the zoo tokenizer, the tiny fixture model fixtures/models/tiny-qwen2/ (issue 3 item 1) with its golden
-log-probabilities, and a pilot of the zoo recipes (speed under contention, retrieval after a short training,
-RoPE variants' checks and ONNX parity) that sizes the zoo call.
+"""The test fixture fixtures/models/tiny-qwen2/, on the zoo builder's functions (scripts/zoo/build_zoo.py, the one
+zoo builder): its own byte-level BPE tokenizer (vocabulary 2048) trained on the zoo's training split, a 400k-parameter
+Qwen2 model (d 96, 2 layers, 4 heads, 2 KV heads, MLP 256, 4096 positions) trained 4000 steps at 512 tokens on the
+plain prose/code mix ('lm': no retrieval episodes), float32 weights as model.safetensors and onnx/model.onnx,
+ONNX-vs-PyTorch parity at 256 and 4096 tokens (fails above 1e-3), and golden_logprobs.json: PyTorch float32 next-token
+statistics of a ~600-token held-out GovReport text and of its last 128 tokens.
 
-Run on the GPU machine from the repository root (after scripts/models/prepare_data.py here, carrying
-.device-carry/zoo-data):
-    python3 scripts/models/build_fixture.py --data .device-carry/zoo-data --out $OUT/build1
-Outputs under --out: tokenizer/, fixtures/models/tiny-qwen2/, pilot.json (pilot cards; pilot models not kept).
+Run on the GPU machine (PyTorch 2.x, transformers 5.x, tokenizers, onnx, onnxruntime) from the repository root,
+after /usr/bin/python3 scripts/models/prepare_data.py here, carrying .device-carry/zoo-data:
+    python3 scripts/models/build_fixture.py --data .device-carry/zoo-data --out $OUT/fixture
+Outputs under --out: tokenizer/ and fixtures/models/tiny-qwen2/ (copy it into the repository by hand). Training is
+time-budgeted on a GPU: a rebuild gives a model of the same recipe, not the same bytes.
 """
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-import zoo_common as zc  # noqa: E402
-import zoo_jobs as zj  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'zoo'))
+import build_zoo as bz  # noqa: E402
 
-FIXTURE = dict(name='tiny-qwen2', size='fixture', seq_len=512, mix='lm', steps=4000, lr=3e-3, bsz_tokens=16384,
-               seconds=110)
-GOLDEN_TOKENS = 600
-
-
-def golden(model, st, text, path):
-    """PyTorch float32 next-token statistics of a fixed ~600-token GovReport text and of its last 128 tokens."""
-    all_ids = st.tok.encode(text).ids
-    data = text.encode('utf-8')
-    for n in range(GOLDEN_TOKENS, GOLDEN_TOKENS - 40, -1):
-        ids = all_ids[:n]
-        cut = sum(len(st.raw[i]) for i in ids)
-        try:
-            cut_text = data[:cut].decode('utf-8')
-        except UnicodeDecodeError:
-            continue
-        if st.tok.encode(cut_text).ids == ids:
-            break
-    else:
-        raise RuntimeError('golden: no token boundary near 600 tokens re-tokenizes to the same ids')
-    starts = np.concatenate([[0], np.cumsum([len(st.raw[i]) for i in ids])])
-    assert b''.join(st.raw[i] for i in ids) == cut_text.encode('utf-8')
-    cases = []
-    for name, off in (('full', 0), ('last128', len(ids) - 128)):
-        sub = ids[off:]
-        lp = zc.torch_logprobs(model, sub)
-        ent = -(np.exp(lp) * lp).sum(-1)
-        cases.append({
-            'name': name, 'offset_tokens': off, 'token_ids': sub,
-            'byte_start': [int(starts[off + i]) for i in range(len(sub))],
-            'byte_end': [int(starts[off + i + 1]) for i in range(len(sub))],
-            'logprob': [None] + [float(lp[i - 1, sub[i]]) for i in range(1, len(sub))],
-            'entropy': [None] + [float(ent[i - 1]) for i in range(1, len(sub))],
-            'top1': [None] + [int(np.argmax(lp[i - 1]) == sub[i]) for i in range(1, len(sub))],
-        })
-    zc.write_json(path, {
-        'description': ('PyTorch float32 (CPU) next-token statistics of the fixture model on a held-out GovReport '
-                        'text: no BOS, position 0 has no prediction; log-prob of the actual next token, entropy of '
-                        'the predictive distribution (natural log), top1 = the token is the arg-max; byte spans are '
-                        'UTF-8 byte offsets into text (for last128 too: offsets into the full text)'),
-        'text': cut_text, 'torch': torch.__version__, 'transformers': __import__('transformers').__version__,
-        'cases': cases}, indent=None)
+FIXTURE = dict(vocab=2048, dims=(96, 2, 4, 2, 256), seq_len=512, mix='lm', steps=4000, lr=3e-3, bsz_tokens=16384,
+               seconds=250, seed=sum(map(ord, 'tiny-qwen2')))
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--data', required=True)
+    ap.add_argument('--data', required=True, help='the folder scripts/models/prepare_data.py writes')
     ap.add_argument('--out', required=True)
-    ap.add_argument('--pilot-seconds', type=float, default=150)
     args = ap.parse_args()
-    t_start = time.time()
+    t0 = time.time()
     out = os.path.abspath(args.out)
-    work = os.path.join(out, '_work')
-    tok_dir = os.path.join(out, 'tokenizer')
-    split, recs, code = zc.load_texts(args.data)
-    tok = zc.train_tokenizer([recs[d]['text'] for d in split['train']] + [c['text'] for c in code], tok_dir)
-    sizes = zj.prepare_streams(tok, recs, split, code, work)
-    print(f'tokenizer vocab {tok.get_vocab_size()}; streams {sizes} ({time.time() - t_start:.0f}s)', flush=True)
-    shared = {'work': work, 'tok_path': os.path.join(tok_dir, 'tokenizer.json'), 'tok_dir': tok_dir}
+    split, recs, code = bz.load_texts(args.data)
+    F = FIXTURE
+    tok = bz.train_tokenizer([recs[d]['text'] for d in split['train']] + [c['text'] for c in code],
+                             os.path.join(out, 'tokenizer'), vocab=F['vocab'])
+    eot = tok.token_to_id(bz.EOT)
+    stream = lambda texts: np.concatenate([np.append(bz.encode(tok, t), eot) for t in texts])
+    prose, codes = stream([recs[d]['text'] for d in split['train']]), stream([c['text'] for c in code])
+    hay_text = recs[split['haystack'][0]]['text']
+    hay_stream = bz.encode(tok, ' '.join(recs[d]['text'] for d in split['haystack']))
+    log = lambda msg: print(f'[tiny-qwen2] {msg}', flush=True)
 
-    def job(name, size, seq_len, mix, seconds, steps=100000, rope=None, init_from=None, lr=3e-3, bsz_tokens=16384):
-        return dict(name=name, size=size, seq_len=seq_len, mix=mix, seconds=seconds, steps=steps, rope=rope,
-                    init_from=init_from, lr=lr, bsz_tokens=bsz_tokens, seed=sum(map(ord, name)),
-                    ckpt=os.path.join(work, name + '.pt'))
+    torch.manual_seed(F['seed'])
+    model, cfg = bz.make_model(F['dims'], None, vocab=F['vocab'])
+    bz.check_rope(model, cfg, None, F['dims'])
+    src = bz.SeqSource(tok, prose, codes, F['mix'], F['seed'])
+    loss, steps = bz.train(model, src, F['seq_len'], F['steps'], F['lr'], F['bsz_tokens'], log, F['seconds'])
+    log(f'trained: loss {loss:.3f} after {steps} steps ({time.time() - t0:.0f}s)')
 
-    fx = job(FIXTURE['name'], FIXTURE['size'], FIXTURE['seq_len'], FIXTURE['mix'], FIXTURE['seconds'],
-             steps=FIXTURE['steps'], lr=FIXTURE['lr'], bsz_tokens=FIXTURE['bsz_tokens'])
-    pilots = [job('p-n4k-m', 'm', 4096, 'prose', args.pilot_seconds), job('p-b512-m', 'm', 512, 'prose', args.pilot_seconds),
-              job('p-n4k-l', 'l', 4096, 'prose', args.pilot_seconds)]
-    failed = zj.run_parallel([fx] + pilots, shared)
-    if fx['name'] in failed:
-        sys.exit(f'build_fixture: the fixture training failed ({failed})')
-    pilots = [p for p in pilots if p['name'] not in failed]
-    print(f'training done ({time.time() - t_start:.0f}s)', flush=True)
-
-    # The fixture: float32 weights (also as safetensors), golden values, parity.
-    hay_doc = recs[split['haystack'][0]]['text']
+    # Export: eager attention for the trace, float32 weights (no fp16 rounding: the fixture is small).
+    eager, _ = bz.make_model(F['dims'], None, attn='eager', vocab=F['vocab'])
+    eager.load_state_dict(model.state_dict())
+    eager.eval()
     folder = os.path.join(out, 'fixtures', 'models', 'tiny-qwen2')
-    card = zj.finish(dict(name='tiny-qwen2', size='fixture', rope=None, ckpt=fx['ckpt'], folder=folder, fp16=False,
-                          safetensors=True, quick_eval=False,
-                          golden=lambda model, st: golden(model, st, hay_doc, os.path.join(folder, 'golden_logprobs.json')),
-                          extra=dict(description='test fixture: tiny Qwen2-style decoder trained briefly on GovReport prose',
-                                     recipe=dict(train_len=FIXTURE['seq_len'], mix=FIXTURE['mix'],
-                                                 mix_shares=__import__('episodes').MIXES[FIXTURE['mix']],
-                                                 size_dims=zj.SIZES['fixture'], lr=FIXTURE['lr'],
-                                                 batch_tokens=FIXTURE['bsz_tokens'], planned_steps=FIXTURE['steps'],
-                                                 time_budget_s=FIXTURE['seconds'], seed=fx['seed']),
-                                     data='GovReport training split (data/zoo_split.json) + Python 3.11 stdlib sources',
-                                     golden_text_source=split['haystack'][0])), shared)
-    print(f'fixture: {card["params"]} params, loss {card["final_train_loss"]}, parity {card["onnx_vs_torch_max_abs_logprob"]}',
-          flush=True)
-
-    try:
-        pilot(pilots, job, work, shared, out)
-    except Exception:  # the pilot only sizes the zoo call: its failure must not cost the fixture
-        import traceback
-        traceback.print_exc()
-    import shutil
-    shutil.rmtree(work)
-    print(f'all done in {time.time() - t_start:.0f}s', flush=True)
-
-
-def pilot(pilots, job, work, shared, out):
-    # zero-shot RoPE changes of the 512 base, all exported and checked, all evaluated
-    derived = [job(f'p-{k}512-zero', 'm', 4096, 'prose', 0, steps=0, rope=(k2, 8.0), init_from=os.path.join(work, 'p-b512-m.pt'))
-               for k, k2 in (('pi', 'linear'), ('ntk', 'ntk'), ('yarn', 'yarn'))]
-    zj.run_parallel(derived, shared)
-    tasks = [dict(name=j['name'], size=j['size'], rope=j['rope'], ckpt=j['ckpt'], folder=os.path.join(work, 'pilot', j['name']),
-                  quick_eval=True, extra={}) for j in pilots + derived]
-    ctx = torch.multiprocessing.get_context('spawn')
-    cards = []
-    with ctx.Pool(len(tasks)) as pool:
-        pending = [(t['name'], pool.apply_async(zj.finish, (t, shared))) for t in tasks]
-        for name, r in pending:
-            try:
-                cards.append(r.get())
-            except Exception as e:  # report and go on: the other pilots still size the zoo
-                print(f'pilot {name} failed: {e!r}', flush=True)
-    summary = {}
-    for c in cards:
-        summary[c['name']] = {k: c[k] for k in ('params', 'onnx_bytes', 'final_train_loss', 'steps_run_last_stage',
-                                                'train_seconds_last_stage', 'onnx_vs_torch_max_abs_logprob', 'quick_eval',
-                                                'rope_check', 'loss_curve_last_stage')}
-        print(c['name'], json.dumps(summary[c['name']]['quick_eval']), c['final_train_loss'], c['steps_run_last_stage'],
-              c['onnx_vs_torch_max_abs_logprob'], flush=True)
-    zc.write_json(os.path.join(out, 'pilot.json'), summary)
+    os.makedirs(folder, exist_ok=True)
+    eager.save_pretrained(folder)  # config.json, generation_config.json, model.safetensors
+    for f in ('tokenizer.json', 'tokenizer_config.json'):
+        shutil.copyfile(os.path.join(out, 'tokenizer', f), os.path.join(folder, f))
+    onnx_path = os.path.join(folder, 'onnx', 'model.onnx')
+    size = bz.export_onnx(eager, onnx_path, fp16_weights=False)
+    par = bz.parity(eager, onnx_path, hay_stream)
+    if max(par.values()) > 1e-3:
+        sys.exit(f'build_fixture: ONNX vs PyTorch max |log-prob difference| {par} exceeds 1e-3')
+    bz.golden(eager, tok, hay_text, os.path.join(folder, 'golden_logprobs.json'))
+    card = dict(name='tiny-qwen2', model_type='qwen2', params=sum(p.numel() for p in {id(p): p for p in eager.parameters()}.values()),
+                onnx_bytes=size, weights='float32', final_train_loss=loss, steps_run=steps,
+                onnx_vs_torch_max_abs_logprob=par, config=eager.config.to_dict(),
+                description='test fixture: tiny Qwen2-style decoder trained briefly on GovReport prose (and 10% code)',
+                recipe=dict(F, dims=list(F['dims']), mix_shares=bz.MIXES[F['mix']], builder='scripts/models/build_fixture.py'),
+                data='GovReport training split (data/zoo_split.json) + Python 3.11 stdlib sources',
+                golden_text_source=split['haystack'][0])
+    with open(os.path.join(folder, 'model_card.json'), 'w') as f:
+        json.dump(card, f, indent=1)
+    log(f'fixture written to {folder}: parity {par}, {time.time() - t0:.0f}s in all')
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
-// Checks of what scripts/models (the fixture) and scripts/zoo (the zoo) made: the fixture, the zoo (model list, folders, cards, parity recorded on the
-// GPU machine, one shared tokenizer, size budget), the proxy corpus (every document exactly 4096 zoo tokens,
-// cut at a token boundary, never training text) and the haystack; plus the Python builder's pure tests.
-import { execFileSync } from 'node:child_process';
+// Checks of what scripts/models/build_fixture.py (the fixture) and scripts/zoo/build_zoo.py (the zoo) made: the
+// fixture, the zoo (model list, folders, cards, parity recorded on the GPU machine, one shared tokenizer, size
+// budget), the proxy corpus (every document exactly 4096 zoo tokens, cut at a token boundary, never training text)
+// and the haystack. The builder's own tests: scripts/zoo/build_zoo.test.ts.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,6 @@ import { findZooCorpus, readZooModels } from '../../harness/contract/settings/zo
 import { sha256 } from '../../harness/util/hash.ts';
 import { REPO_ROOT as ROOT } from '../../harness/util/paths.ts';
 
-const PY = process.env.LONGPROXY_PYTHON ?? '/usr/bin/python3';
 const FIXTURE = path.join(ROOT, 'fixtures/models/tiny-qwen2');
 const MODELS_FILE = path.join(ROOT, 'fixtures/zoo/models.json');
 const split = JSON.parse(readFileSync(path.join(ROOT, 'data/zoo_split.json'), 'utf8')) as Record<'train' | 'proxy' | 'haystack', string[]>;
@@ -23,22 +22,6 @@ function treeBytes(dir: string): number {
     0,
   );
 }
-function pythonWithNumpy(): boolean {
-  try {
-    execFileSync(PY, ['-c', 'import numpy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe('scripts/models pure parts (Python)', () => {
-  const ok = pythonWithNumpy();
-  it.skipIf(!ok)(`episodes and data split pass their unit tests${ok ? '' : ` (skipped: ${PY} with numpy not found)`}`, () => {
-    const out = execFileSync(PY, [path.join(ROOT, 'scripts/models/test_episodes.py')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    expect(out).toBe('');
-  });
-});
 
 describe('the fixture model', () => {
   it('has the folder layout, a Qwen2 config with >= 2048 positions, parity recorded under 1e-3', () => {

@@ -73,6 +73,11 @@ class NativeDecoder:
     @torch.no_grad()
     def hidden(self, ids: torch.Tensor, position_ids: torch.Tensor | None = None,
                attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_hidden(ids, position_ids, attention_mask)
+
+    def forward_hidden(self, ids: torch.Tensor, position_ids: torch.Tensor | None = None,
+                       attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """hidden() with autograd (the zoo builder trains through it on machines without transformers)."""
         b, L = ids.shape
         x = self.w["model.embed_tokens.weight"][ids]
         if position_ids is None:

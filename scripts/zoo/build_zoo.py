@@ -7,7 +7,9 @@ code.jsonl). Run (GPU machine, PyTorch 2.x + transformers 5.x + tokenizers + onn
 repository root:
     python3 scripts/zoo/build_zoo.py --data .device-carry/zoo-data --out $OUT/zoo
 It also writes a small fixture model of its own under OUT/fixtures/models/tiny-qwen2 (zoo tokenizer); the
-repository's fixture of that name comes from scripts/models/build_fixture.py and is not replaced by it.
+repository's fixture of that name comes from scripts/models/build_fixture.py (on this file's functions) and is not
+replaced by it. scripts/zoo/smoke.py runs one recipe, shrunk, on the CPU (Debian's torch, no transformers: the
+torch worker's built-in decoder stands in for Qwen2ForCausalLM), as CI does (scripts/zoo/build_zoo.test.ts).
 Outputs under --out (then copied into the repository by hand, see README "zoo"):
     tokenizer/                   tokenizer.json, tokenizer_config.json (shared by every model)
     fixtures/models/tiny-qwen2/  the test fixture, with golden_logprobs.json
@@ -16,6 +18,7 @@ Outputs under --out (then copied into the repository by hand, see README "zoo"):
 Everything is seeded; recipes are in RECIPES below and in each model_card.json.
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -24,6 +27,7 @@ import re
 import shutil
 import sys
 import time
+import types
 
 import numpy as np
 import torch
@@ -117,13 +121,13 @@ def load_texts(data_dir):
     return split, recs, code
 
 
-def train_tokenizer(texts, out_dir):
+def train_tokenizer(texts, out_dir, vocab=VOCAB):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    trainer = trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=[EOT], min_frequency=2, show_progress=False,
+    trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=[EOT], min_frequency=2, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     tok.train_from_iterator(texts, trainer)
     os.makedirs(out_dir, exist_ok=True)
@@ -338,10 +342,11 @@ class SeqSource:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def qwen2_config(size, rope=None, attn='sdpa'):
-    from transformers import Qwen2Config
-    d, layers, heads, kv, mlp = SIZES[size]
-    kw = dict(vocab_size=VOCAB, hidden_size=d, intermediate_size=mlp, num_hidden_layers=layers,
+def qwen2_config_kwargs(size, rope=None, attn='sdpa', vocab=VOCAB):
+    """The Qwen2 configuration of a recipe as keyword arguments of transformers' Qwen2Config (also read, as a
+    config dict, by the built-in decoder). size: a key of SIZES or (d_model, layers, heads, kv_heads, mlp)."""
+    d, layers, heads, kv, mlp = SIZES[size] if isinstance(size, str) else size
+    kw = dict(vocab_size=vocab, hidden_size=d, intermediate_size=mlp, num_hidden_layers=layers,
               num_attention_heads=heads, num_key_value_heads=kv, max_position_embeddings=LONG,
               rope_theta=10000.0, rms_norm_eps=1e-6, tie_word_embeddings=True, bos_token_id=0, eos_token_id=0,
               use_sliding_window=False, attn_implementation=attn)
@@ -356,14 +361,76 @@ def qwen2_config(size, rope=None, attn='sdpa'):
         elif kind == 'yarn':
             kw['rope_scaling'] = {'rope_type': 'yarn', 'factor': factor,
                                   'original_max_position_embeddings': int(LONG / factor)}
-    return Qwen2Config(**kw)
+    return kw
+
+
+def qwen2_config(size, rope=None, attn='sdpa', vocab=VOCAB):
+    from transformers import Qwen2Config
+    return Qwen2Config(**qwen2_config_kwargs(size, rope, attn, vocab))
+
+
+class NativeQwen2(torch.nn.Module):
+    """Qwen2ForCausalLM without transformers (CPU smoke runs on Debian's torch): trainable parameters under Hugging
+    Face names, run by the torch worker's built-in decoder (scripts/torch_worker/native.py), initialized as
+    transformers does (normal(0, 0.02), norms 1, biases 0), output embedding tied to the input embedding."""
+
+    def __init__(self, config):
+        super().__init__()
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'torch_worker'))
+        import native
+        self.config = dict(config, model_type='qwen2')
+        d, heads = config['hidden_size'], config['num_attention_heads']
+        kv, hd, mlp = config['num_key_value_heads'], d // heads, config['intermediate_size']
+        shapes = {'model.embed_tokens.weight': (config['vocab_size'], d), 'model.norm.weight': (d,)}
+        for i in range(config['num_hidden_layers']):
+            p = f'model.layers.{i}.'
+            shapes.update({p + 'input_layernorm.weight': (d,), p + 'post_attention_layernorm.weight': (d,),
+                           p + 'self_attn.q_proj.weight': (heads * hd, d), p + 'self_attn.q_proj.bias': (heads * hd,),
+                           p + 'self_attn.k_proj.weight': (kv * hd, d), p + 'self_attn.k_proj.bias': (kv * hd,),
+                           p + 'self_attn.v_proj.weight': (kv * hd, d), p + 'self_attn.v_proj.bias': (kv * hd,),
+                           p + 'self_attn.o_proj.weight': (d, heads * hd), p + 'mlp.gate_proj.weight': (mlp, d),
+                           p + 'mlp.up_proj.weight': (mlp, d), p + 'mlp.down_proj.weight': (d, mlp)})
+        self.names = sorted(shapes)
+
+        def init(name, shape):
+            if name.endswith('norm.weight'):
+                return torch.ones(shape)
+            if name.endswith('.bias'):
+                return torch.zeros(shape)
+            return torch.randn(shape) * 0.02
+        self.weights = torch.nn.ParameterList([torch.nn.Parameter(init(n, shapes[n])) for n in self.names])
+        self.decoder = native.NativeDecoder(self.config, self.named_weights(), torch.device('cpu'), torch.float32)
+
+    def named_weights(self):
+        return dict(zip(self.names, self.weights))
+
+    def forward(self, input_ids, attention_mask=None, position_ids=None, use_cache=False):
+        w = self.named_weights()
+        self.decoder.w = dict(w, **{'lm_head.weight': w['model.embed_tokens.weight']})  # the live parameters
+        h = self.decoder.forward_hidden(input_ids, position_ids, attention_mask)
+        return types.SimpleNamespace(logits=self.decoder.lin(h, 'lm_head'))
+
+
+def make_model(size, rope=None, attn='sdpa', vocab=VOCAB):
+    """(model, config): transformers' Qwen2ForCausalLM where transformers is installed, else NativeQwen2."""
+    try:
+        from transformers import Qwen2ForCausalLM
+    except ImportError:
+        kw = qwen2_config_kwargs(size, rope, attn, vocab)
+        return NativeQwen2(kw), kw
+    cfg = qwen2_config(size, rope, attn, vocab)
+    return Qwen2ForCausalLM(cfg), cfg
+
+
+def rotary_inv_freq(model):
+    return (model.decoder.inv_freq if isinstance(model, NativeQwen2) else model.model.rotary_emb.inv_freq).detach()
 
 
 def check_rope(model, cfg, rope, size):
     """The rotary frequencies must be what the recipe says (guards against config keys being ignored)."""
-    d, layers, heads, kv, mlp = SIZES[size]
+    d, layers, heads, kv, mlp = SIZES[size] if isinstance(size, str) else size
     dh = d // heads
-    inv = model.model.rotary_emb.inv_freq.detach().double().cpu()
+    inv = rotary_inv_freq(model).double().cpu()
     base = 1.0 / (10000.0 ** (torch.arange(0, dh, 2, dtype=torch.float64) / dh))
     if rope is None:
         expect = base
@@ -379,10 +446,14 @@ def check_rope(model, cfg, rope, size):
     assert torch.allclose(inv, expect, rtol=1e-5), (rope, inv, expect)
 
 
-def train(model, src, seq_len, steps, lr, bsz_tokens, log, seconds, warmup=50):
+def autocast(dev):
+    return torch.autocast('cuda', dtype=torch.bfloat16) if dev.startswith('cuda') else contextlib.nullcontext()
+
+
+def train(model, src, seq_len, steps, lr, bsz_tokens, log, seconds, warmup=50, dev='cuda'):
     """AdamW with warm-up and cosine decay. If the planned steps would not fit in `seconds` (measured after 20
-    steps), the plan is shortened so that the schedule still decays; the card records the steps actually run."""
-    dev = 'cuda'
+    steps), the plan is shortened so that the schedule still decays; the card records the steps actually run.
+    bf16 autocast on a GPU; float32 on the CPU (smoke runs)."""
     model.to(dev).train()
     bsz = max(1, bsz_tokens // seq_len)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
@@ -395,7 +466,7 @@ def train(model, src, seq_len, steps, lr, bsz_tokens, log, seconds, warmup=50):
     while step < plan['steps']:
         x, w = src.batch(bsz, seq_len + 1)
         x, w = x.to(dev), w[:, 1:].to(dev)
-        with torch.autocast('cuda', dtype=torch.bfloat16):
+        with autocast(dev):
             logits = model(input_ids=x[:, :-1]).logits
         ce = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), x[:, 1:].reshape(-1),
                                                reduction='none')
@@ -431,7 +502,7 @@ def round_weights_fp16(model):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def export_onnx(model, path):
+def export_onnx(model, path, fp16_weights=True):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -446,7 +517,7 @@ def export_onnx(model, path):
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
     n = 37
-    ids = torch.randint(0, VOCAB, (1, n))
+    ids = torch.randint(0, model.config.vocab_size, (1, n))
     mask = torch.ones(1, n, dtype=torch.long)
     pos = torch.arange(n).unsqueeze(0)
     tmp = path + '.fp32'
@@ -457,10 +528,11 @@ def export_onnx(model, path):
                                     'position_ids': {0: 'batch_size', 1: 'sequence_length'},
                                     'logits': {0: 'batch_size', 1: 'sequence_length'}})
     m = onnx.load(tmp)
-    # float32 initializers -> float16 initializers + Cast to float32 (onnxruntime folds the Cast at load).
+    # float32 initializers -> float16 initializers + Cast to float32 (onnxruntime folds the Cast at load); the
+    # fixture keeps float32 (fp16_weights=False).
     new_inits, casts = [], []
     for init in m.graph.initializer:
-        if init.data_type == TensorProto.FLOAT and np.prod(init.dims) >= 256:
+        if fp16_weights and init.data_type == TensorProto.FLOAT and np.prod(init.dims) >= 256:
             arr = numpy_helper.to_array(init)
             h = numpy_helper.from_array(arr.astype(np.float16), init.name + '__fp16')
             new_inits.append(h)
@@ -512,11 +584,10 @@ def parity(model, path, stream, lengths=(256, LONG)):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def quick_eval(model, tok, hay_stream, seed, lengths=(512, 1024, 2048, LONG), n_items=24):
+def quick_eval(model, tok, hay_stream, seed, lengths=(512, 1024, 2048, LONG), n_items=24, dev='cuda'):
     """Needle retrieval by teacher-forced exact match (every value token is the arg-max), on held-out haystack
     prose, needle depths spread over the context. A check of the spread before the TypeScript downstream run."""
     rng = random.Random(seed)
-    dev = 'cuda'
     model.to(dev).eval()
     out, tok_acc = {}, {}
     for n in lengths:
@@ -534,7 +605,7 @@ def quick_eval(model, tok, hay_stream, seed, lengths=(512, 1024, 2048, LONG), n_
             cut = int((i + 0.5) / n_items * len(hay))
             seq = np.concatenate([hay[:cut], need, hay[cut:], q, pre, v])
             x = torch.from_numpy(seq[None]).to(dev)
-            with torch.no_grad(), torch.autocast('cuda', dtype=torch.bfloat16):
+            with torch.no_grad(), autocast(dev):
                 logits = model(input_ids=x).logits[0]
             start = len(seq) - len(v)
             pred = logits[start - 1:len(seq) - 1].argmax(-1).cpu().numpy()
