@@ -15,6 +15,7 @@ import torch
 from hf_onnx import hf_from_onnx, onnx_only
 from load_error import LoadError  # noqa: F401 - re-exported (worker.py, tests)
 from plan import Head
+from rope import check_policy, is_length_dependent, max_positions, policy_inv_freq, transformers_config
 
 
 
@@ -31,6 +32,9 @@ class Loaded:
     tokenizer: object  # has encode(text) -> (ids, byte_start, byte_end) and decode(ids) -> str
     generate: Callable[[list[int], int], list[int]]
     attn: str
+    # RoPE policy applied (rope.py) and whether a forward's RoPE depends on its length (then no prefix sharing).
+    rope: dict | None = None
+    rope_dynamic: bool = False
 
 
 # ---------------------------------------------------------------- toy model (torch only)
@@ -152,10 +156,11 @@ class FastTokenizer:
         return self.tok.decode(list(ids), skip_special_tokens=False)
 
 
-def load_native_backend(model_dir, config, device, dtype, dtype_name, no_transformers: bool) -> Loaded:
+def load_native_backend(model_dir, config, device, dtype, dtype_name, no_transformers: bool,
+                        rope: dict | None = None) -> Loaded:
     """The torch-only decoder (native.py), for machines without transformers."""
     from native import load_native
-    model, why = load_native(model_dir, config, device, dtype)
+    model, why = load_native(model_dir, config, device, dtype, rope)
     if model is None:
         if no_transformers:
             raise LoadError("missing_dependency", f"{model_dir}: python package 'transformers' is not installed for "
@@ -176,7 +181,8 @@ def load_native_backend(model_dir, config, device, dtype, dtype_name, no_transfo
         return out[len(ids):]
 
     return Loaded(forward_hidden=model.hidden, head=Head(model.w["lm_head.weight"]),
-                  max_positions=int(config.get("max_position_embeddings") or 2048),
+                  max_positions=max_positions(config, rope), rope=check_policy(rope),
+                  rope_dynamic=is_length_dependent(config, rope),
                   bos_id=special_id(model_dir, config, "bos"), eos_id=eos, vocab_size=int(model.w["lm_head.weight"].shape[0]),
                   dtype=dtype_name, tokenizer=native_tokenizer(model_dir), generate=generate, attn="native-eager")
 
@@ -203,7 +209,9 @@ def special_id(model_dir: str, config: dict, key: str) -> int | None:
     return None if v is None else int(v)
 
 
-def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_name: str | None) -> Loaded:
+def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_name: str | None,
+            rope: dict | None = None) -> Loaded:
+    """rope: the RoPE policy (rope.py) the harness asks for; None = as the config says."""
     model_dir = resolve_dir(model_dir, model_id)
     cfg_path = os.path.join(model_dir, "config.json")
     if not os.path.isfile(cfg_path):
@@ -215,6 +223,12 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
                                              "fast tokenizer) into the folder")
     with open(cfg_path) as fh:
         config = json.load(fh)
+    try:
+        rope = check_policy(rope)
+        hf_config = transformers_config(config, rope)
+    except (KeyError, ValueError) as err:
+        raise LoadError("unsupported", f"{cfg_path}: RoPE policy {rope}: {err}; fix: check the model's config.json "
+                                       "against its manifest entry (docs/locked-models.md)") from None
     if dtype_name is None:
         dtype_name = "bfloat16" if device.type == "cuda" else "float32"
     dtype = getattr(torch, dtype_name)
@@ -223,7 +237,7 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
     except ImportError:
         transformers = None
     if transformers is None or os.environ.get("LONGPROXY_TORCH_BACKEND") == "native":
-        return load_native_backend(model_dir, config, device, dtype, dtype_name, transformers is None)
+        return load_native_backend(model_dir, config, device, dtype, dtype_name, transformers is None, rope)
     from transformers import AutoModelForCausalLM
     attn = "sdpa"
     if device.type == "cuda" and dtype in (torch.bfloat16, torch.float16):  # flash-attn has no float32 kernels
@@ -233,9 +247,13 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
         except ImportError:
             pass
     if onnx_only(model_dir):
-        model = hf_from_onnx(model_dir, config, dtype, attn).to(device)
-        return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn)
+        model = hf_from_onnx(model_dir, config, dtype, attn).to(device)  # as-config RoPE (check_hf_rope refuses others)
+        return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn, rope)
     kwargs = dict(local_files_only=True, trust_remote_code=False, attn_implementation=attn)
+    if hf_config != config:  # the policy changes RoPE: transformers gets the derived config (rope.transformers_config)
+        from transformers import AutoConfig
+        fields = dict(hf_config)
+        kwargs["config"] = AutoConfig.for_model(fields.pop("model_type"), **fields)
     if device.type == "cuda":
         kwargs["device_map"] = str(device)  # weights go straight to the GPU (a 14B model never sits in host memory)
     try:
@@ -249,7 +267,7 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
         kwargs.pop("device_map")  # device_map needs accelerate; load on the host, then move
         model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype, **kwargs)
     model = model.to(device).eval()
-    return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn)
+    return wrap_hf(model, model_dir, config, FastTokenizer(tok_path), device, dtype_name, attn, rope)
 
 
 def sdpa_backends(device: torch.device):
@@ -267,8 +285,47 @@ def sdpa_backends(device: torch.device):
     return [getattr(SDPBackend, table[n]) for n in names.split(",") if hasattr(SDPBackend, table[n])]
 
 
+def rotary_modules(model):
+    """transformers' rotary-embedding modules of a model (those holding an inv_freq buffer)."""
+    return [m for m in model.modules() if isinstance(getattr(m, "inv_freq", None), torch.Tensor)]
+
+
+def check_hf_rope(model, model_dir: str, config: dict, rope: dict) -> None:
+    """Refuses a transformers model whose frequencies differ from the policy's (rope.py): a transformers version
+    that read the derived config otherwise would score with another RoPE without saying so."""
+    if is_length_dependent(config, rope):
+        return
+    try:
+        want, _ = policy_inv_freq(config, rope)
+    except ValueError:
+        if rope["kind"] == "as-config":
+            return  # a RoPE type rope.py does not compute (llama3, longrope...): transformers' own, unchecked
+        raise
+    for m in rotary_modules(model):
+        got = m.inv_freq.detach()
+        rtol = 1e-5 if got.dtype == torch.float32 else 1e-2
+        got = got.float().cpu()
+        if got.shape != want.shape or not torch.allclose(got, want, rtol=rtol, atol=0):
+            raise LoadError("unsupported", f"{model_dir}: transformers' inv_freq differs from the RoPE policy {rope} "
+                                           f"(max relative difference {float(((got - want) / want).abs().max()):.3g}); "
+                                           "fix: run scripts/gpu/rope_check.py to see which policy this transformers "
+                                           "version applies, or set LONGPROXY_TORCH_BACKEND=native")
+
+
+def reset_dynamic_rope(model) -> None:
+    """transformers' dynamic RoPE keeps the largest length seen (growth-only cache, reset below the original
+    length only): reset before every forward, so each forward's base comes from its own length, in any order."""
+    for m in rotary_modules(model):
+        if hasattr(m, "original_inv_freq") and hasattr(m, "original_max_seq_len"):
+            m.register_buffer("inv_freq", m.original_inv_freq.to(m.inv_freq.device), persistent=False)
+            m.max_seq_len_cached = m.original_max_seq_len
+
+
 def wrap_hf(model, model_dir: str, config: dict, tokenizer, device: torch.device, dtype_name: str,
-            attn: str) -> Loaded:
+            attn: str, rope: dict | None = None) -> Loaded:
+    rope = check_policy(rope)
+    check_hf_rope(model, model_dir, config, rope)
+    dynamic = is_length_dependent(config, rope)
     base = getattr(model, model.base_model_prefix)
     out = model.get_output_embeddings()
     softcap = getattr(model.config, "final_logit_softcapping", None)
@@ -279,6 +336,8 @@ def wrap_hf(model, model_dir: str, config: dict, tokenizer, device: torch.device
     backends = sdpa_backends(device)
 
     def forward_hidden(x: torch.Tensor) -> torch.Tensor:
+        if dynamic:
+            reset_dynamic_rope(model)
         with torch.inference_mode():
             if backends is None:
                 return base(input_ids=x, use_cache=False).last_hidden_state
@@ -294,9 +353,9 @@ def wrap_hf(model, model_dir: str, config: dict, tokenizer, device: torch.device
         return [int(t) for t in y[0, len(ids):]]
 
     eos = special_id(model_dir, config, "eos")
-    max_pos = int(config.get("max_position_embeddings") or config.get("n_positions") or 2048)
+    max_pos = max_positions(config, rope)
     return Loaded(forward_hidden=forward_hidden, head=Head(out.weight.detach(), None if out.bias is None
                                                           else out.bias.detach(), softcap),
                   max_positions=max_pos, bos_id=special_id(model_dir, config, "bos"), eos_id=eos,
                   vocab_size=int(out.weight.shape[0]), dtype=dtype_name, tokenizer=tokenizer, generate=generate,
-                  attn=attn)
+                  attn=attn, rope=rope, rope_dynamic=dynamic)

@@ -1,10 +1,10 @@
 """A decoder of the Llama family (Llama, Mistral, Qwen2) written in torch alone, for machines without
 transformers (Debian's torch 1.13 here and in CI): it lets the torch engine run real checkpoints on the CPU, so its
 parity with the ONNX engine is tested where CI runs. It follows transformers' modelling of these architectures:
-RMSNorm in float32, rotary embeddings (default, linear or YaRN, rope.py), grouped-query attention with Qwen2's
-q/k/v biases, SwiGLU MLP, optional tied output embeddings. Weights come from *.safetensors, parsed by hand (an
-8-byte header length, a JSON header, raw little-endian arrays), or, for folders that ship only an ONNX export,
-from onnx/model.onnx (onnx_weights.py). Anything else is reported as the reason it cannot run, and the worker
+RMSNorm in float32, rotary embeddings (default, linear, YaRN, dynamic NTK and the RoPE policies of rope.py),
+grouped-query attention with Qwen2's q/k/v biases, SwiGLU MLP, optional tied output embeddings. Weights come
+from *.safetensors, parsed by hand (an 8-byte header length, a JSON header, raw little-endian arrays), or, for
+folders that ship only an ONNX export, from onnx/model.onnx (onnx_weights.py). Anything else is reported as the reason it cannot run, and the worker
 says to install transformers."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from onnx_weights import load_onnx_weights
-from rope import rope_tables
+from rope import check_policy, dynamic_inv_freq, is_length_dependent, policy_inv_freq, rope_parameters
 
 ARCHS = {"qwen2", "llama", "mistral"}
 
@@ -46,8 +46,10 @@ def read_safetensors(path: str) -> dict[str, torch.Tensor]:
 
 
 class NativeDecoder:
-    def __init__(self, cfg: dict, w: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype):
+    def __init__(self, cfg: dict, w: dict[str, torch.Tensor], device: torch.device, dtype: torch.dtype,
+                 rope_policy: dict | None = None):
         self.cfg = cfg
+        self.rope_policy = check_policy(rope_policy)
         self.w = {k: v.to(device=device, dtype=dtype) for k, v in w.items()}
         self.d = cfg["hidden_size"]
         self.heads = cfg["num_attention_heads"]
@@ -55,8 +57,20 @@ class NativeDecoder:
         self.hd = cfg.get("head_dim") or self.d // self.heads
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg.get("rms_norm_eps", 1e-6)
-        inv_freq, self.attention_scaling = rope_tables(cfg)
-        self.inv_freq = inv_freq.to(device)
+        # Length-dependent RoPE (dynamic NTK): frequencies from each forward's own length, as transformers computes
+        # them from a fresh state; every other policy: one table for all forwards.
+        self.dynamic = is_length_dependent(cfg, self.rope_policy)
+        if self.dynamic and self.rope_policy["kind"] == "as-config":
+            sc = rope_parameters(cfg)
+            self.rope_policy = {"kind": "transformers-dynamic", "factor": float(sc["factor"]),
+                                "trainingLength": int(cfg["max_position_embeddings"]),
+                                "originalMax": int(sc.get("original_max_position_embeddings")
+                                                   or cfg["max_position_embeddings"])}
+        if self.dynamic:
+            self.inv_freq, self.attention_scaling = None, 1.0
+        else:
+            inv_freq, self.attention_scaling = policy_inv_freq(cfg, self.rope_policy)
+            self.inv_freq = inv_freq.to(device)
         self.device, self.dtype = device, dtype
         if "lm_head.weight" not in self.w:
             self.w["lm_head.weight"] = self.w["model.embed_tokens.weight"]
@@ -82,7 +96,10 @@ class NativeDecoder:
         x = self.w["model.embed_tokens.weight"][ids]
         if position_ids is None:
             position_ids = torch.arange(L, device=self.device).unsqueeze(0)
-        freqs = position_ids.float().unsqueeze(-1) * self.inv_freq  # [b or 1, L, hd/2]
+        inv_freq = self.inv_freq
+        if self.dynamic:
+            inv_freq = dynamic_inv_freq(self.cfg, self.rope_policy, int(position_ids.max()) + 1, self.device)
+        freqs = position_ids.float().unsqueeze(-1) * inv_freq  # [b or 1, L, hd/2]
         emb = torch.cat([freqs, freqs], dim=-1).unsqueeze(1)
         cos = (emb.cos() * self.attention_scaling).to(self.dtype)
         sin = (emb.sin() * self.attention_scaling).to(self.dtype)
@@ -114,7 +131,8 @@ class NativeDecoder:
         return self.rms(x, self.w["model.norm.weight"])
 
 
-def load_native(model_dir: str, config: dict, device: torch.device, dtype: torch.dtype):
+def load_native(model_dir: str, config: dict, device: torch.device, dtype: torch.dtype,
+                rope_policy: dict | None = None):
     """(NativeDecoder, reason it cannot be used or None)."""
     mt = config.get("model_type")
     if mt not in ARCHS:
@@ -124,7 +142,8 @@ def load_native(model_dir: str, config: dict, device: torch.device, dtype: torch
     if mt == "mistral" and config.get("sliding_window"):
         return None, "sliding-window attention"
     try:
-        rope_tables(config)
+        if not is_length_dependent(config, rope_policy):
+            policy_inv_freq(config, rope_policy)
     except (KeyError, ValueError) as err:
         return None, f"unsupported configuration ({err})"
     files = sorted(glob.glob(os.path.join(model_dir, "*.safetensors")))
@@ -138,6 +157,6 @@ def load_native(model_dir: str, config: dict, device: torch.device, dtype: torch
     else:
         return None, "no *.safetensors weights and no onnx/model.onnx in the folder"
     try:
-        return NativeDecoder(config, w, device, dtype), None
+        return NativeDecoder(config, w, device, dtype, rope_policy), None
     except (KeyError, ValueError) as err:
         return None, f"unsupported configuration ({err})"

@@ -81,8 +81,12 @@ def runs_of(plan: list[Forward], skip: set[int] | frozenset[int] = frozenset(), 
     return list(by_start.values())
 
 
-def planned_runs(plan: list[Forward], merge: bool = True) -> list[Run]:
-    """What run_plan executes: the plan without the windows the long pass answers, merged by start."""
+def planned_runs(plan: list[Forward], merge: bool = True, length_dependent: bool = False) -> list[Run]:
+    """What run_plan executes: the plan without the windows the long pass answers, merged by start.
+    length_dependent (RoPE whose frequencies depend on the forward's length, dynamic NTK): a forward's hidden
+    states are not those of a prefix of a longer forward, so every planned forward runs alone."""
+    if length_dependent:
+        return runs_of(plan, set(), merge=False)
     return runs_of(plan, set(shared_prefix_sources(plan)), merge)
 
 
@@ -122,8 +126,10 @@ def shared_prefix_sources(plan: list[Forward]) -> dict[int, int]:
 def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head, ids: torch.Tensor,
              plan: list[Forward], add_bos: bool, bos_id: int | None, device: torch.device,
              batch_tokens: int = 20480, chunk: int = 4096, on_progress: Callable[[int], None] | None = None,
-             merge_starts: bool = True):
-    """Runs every forward of the plan. forward_hidden maps [b, L] long ids to the final hidden states [b, L, d]."""
+             merge_starts: bool = True, length_dependent: bool = False):
+    """Runs every forward of the plan. forward_hidden maps [b, L] long ids to the final hidden states [b, L, d].
+    length_dependent: the model's RoPE depends on the forward's length (planned_runs): no prefix sharing. Batches
+    still group forwards of one input length, which see the same frequencies."""
     n = int(ids.shape[0])
     off = 1 if add_bos else 0
     fields = sorted({f.field for f in plan})
@@ -131,8 +137,8 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
     entropy = torch.full((n,), math.nan, dtype=torch.float32)
     top1 = torch.zeros(n, dtype=torch.uint8)
     tokens = 0
-    derived = shared_prefix_sources(plan)
-    todo = batches(runs_of(plan, set(derived), merge_starts), add_bos, batch_tokens)
+    derived = {} if length_dependent else shared_prefix_sources(plan)
+    todo = batches(runs_of(plan, set(derived), merge_starts and not length_dependent), add_bos, batch_tokens)
     while todo:
         group = todo.pop(0)
         x = torch.stack([input_of(ids, Forward(r.start, r.end, r.start, LONG), add_bos, bos_id) for r in group]).to(device)

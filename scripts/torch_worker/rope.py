@@ -6,14 +6,27 @@ Config formats: transformers 5 `rope_parameters` ({rope_type, rope_theta, factor
 beta_fast, beta_slow, attention_factor, truncate}) and transformers 4 `rope_theta` + `rope_scaling` ({rope_type or
 type, factor, ...}). Types: default, linear, yarn. Static NTK-aware scaling is "default" with a larger rope_theta.
 Anything else raises ValueError naming the field.
+
+A RoPE policy (the harness's, harness/contract/model-manifest.ts, sent with the load request) says how a checkpoint's
+long-context mechanism is applied, as its authors evaluated it:
+  {"kind": "as-config"}                         the config as written (the default)
+  {"kind": "linear", "factor": f}               the config's linear scaling, its factor checked (PI, LongLoRA)
+  {"kind": "ntk-frozen", "factor": f, "trainingLength": L, "originalMax": M}
+                                                dynamic NTK with the base frozen at the training length L (LCEG's
+                                                evaluation code): base' = base * (f*L/M - (f-1))^(d/(d-2))
+  {"kind": "transformers-dynamic", "factor": f, "trainingLength": L, "originalMax": M}
+                                                transformers' dynamic NTK: the base recomputed from each forward's
+                                                own length (so forwards of different lengths never share a prefix)
 """
 from __future__ import annotations
 
+import json
 import math
 
 import torch
 
 SUPPORTED = ("default", "linear", "yarn")
+POLICIES = ("as-config", "linear", "ntk-frozen", "transformers-dynamic")
 
 
 def rope_parameters(config: dict) -> dict:
@@ -95,3 +108,114 @@ def rope_tables(config: dict, device=None) -> tuple[torch.Tensor, float]:
     if kind == "linear":
         return default_inv_freq(base, dim, device) / float(p["factor"]), 1.0
     return yarn_inv_freq(p, config, dim, device)
+
+
+# ---------------------------------------------------------------- RoPE policies
+
+def ntk_base(base: float, factor: float, seq_len: float, original_max: int, dim: int) -> float:
+    """The dynamic-NTK base at length seq_len (transformers' _compute_dynamic_ntk_parameters, LCEG's frozen base at
+    seq_len = L): base * (f * seq_len / M - (f - 1)) ** (d / (d - 2))."""
+    return float(base) * ((factor * seq_len / original_max) - (factor - 1)) ** (dim / (dim - 2))
+
+
+def check_policy(policy: dict | None) -> dict:
+    """The policy with its fields checked (ValueError naming the field); None means as-config."""
+    p = dict(policy or {"kind": "as-config"})
+    kind = p.get("kind")
+    if kind not in POLICIES:
+        raise ValueError(f"rope policy kind {kind!r} is not one of {', '.join(POLICIES)}")
+    need = {"as-config": (), "linear": ("factor",), "ntk-frozen": ("factor", "trainingLength", "originalMax"),
+            "transformers-dynamic": ("factor", "trainingLength", "originalMax")}[kind]
+    for k in need:
+        if not isinstance(p.get(k), (int, float)) or p[k] <= 0:
+            raise ValueError(f"rope policy {kind}: field {k} must be a positive number, got {p.get(k)!r}")
+    if "trainingLength" in need and p["trainingLength"] < p["originalMax"]:
+        raise ValueError(f"rope policy {kind}: trainingLength {p['trainingLength']} is below originalMax "
+                         f"{p['originalMax']} (the NTK base would shrink)")
+    return p
+
+
+def config_scaling(config: dict) -> tuple[str, float | None]:
+    """(rope_type, factor) the config declares."""
+    p = rope_parameters(config)
+    f = p.get("factor")
+    return p["rope_type"], None if f is None else float(f)
+
+
+def policy_inv_freq(config: dict, policy: dict | None, device=None) -> tuple[torch.Tensor, float]:
+    """Frequencies of a position-static policy (every policy but transformers-dynamic, whose frequencies depend on
+    the forward's length: dynamic_inv_freq). A linear policy whose factor the config contradicts is refused."""
+    p = check_policy(policy)
+    kind = p["kind"]
+    if kind == "as-config":
+        return rope_tables(config, device)
+    if kind == "transformers-dynamic":
+        raise ValueError("transformers-dynamic frequencies depend on the forward's length: use dynamic_inv_freq")
+    dim = head_dim(config)
+    base = float(rope_parameters(config)["rope_theta"])
+    if kind == "linear":
+        typ, factor = config_scaling(config)
+        if typ != "linear" or factor != float(p["factor"]):
+            raise ValueError(f"rope policy linear x{p['factor']}: the config declares rope_type {typ!r} factor {factor}")
+        return default_inv_freq(base, dim, device) / factor, 1.0
+    frozen = ntk_base(base, float(p["factor"]), float(p["trainingLength"]), int(p["originalMax"]), dim)
+    return default_inv_freq(frozen, dim, device), 1.0
+
+
+def dynamic_inv_freq(config: dict, policy: dict, seq_len: int, device=None) -> torch.Tensor:
+    """transformers' dynamic NTK from a fresh state for one forward of seq_len positions: the original frequencies
+    up to originalMax, the base of ntk_base(seq_len) beyond."""
+    p = check_policy(policy)
+    dim = head_dim(config)
+    base = float(rope_parameters(config)["rope_theta"])
+    if seq_len > int(p["originalMax"]):
+        base = ntk_base(base, float(p["factor"]), float(seq_len), int(p["originalMax"]), dim)
+    return default_inv_freq(base, dim, device)
+
+
+def is_length_dependent(config: dict, policy: dict | None) -> bool:
+    """Whether a forward's RoPE depends on its length: then windows must not share a prefix forward."""
+    p = check_policy(policy)
+    if p["kind"] == "transformers-dynamic":
+        return True
+    return p["kind"] == "as-config" and rope_parameters(config)["rope_type"] == "dynamic"
+
+
+def max_positions(config: dict, policy: dict | None) -> int:
+    """Longest forward the model is run at: max_position_embeddings, extended by the policy's mechanism (linear:
+    times the factor; NTK: the training length L), as the checkpoint's authors ran it."""
+    p = check_policy(policy)
+    mpe = int(config.get("max_position_embeddings") or config.get("n_positions") or 2048)
+    if p["kind"] == "linear":
+        return max(mpe, int(round(mpe * float(p["factor"]))))
+    if p["kind"] in ("ntk-frozen", "transformers-dynamic"):
+        return max(mpe, int(p["trainingLength"]))
+    return mpe
+
+
+def transformers_config(config: dict, policy: dict | None) -> dict:
+    """The config.json dict to hand transformers so that it computes the policy's RoPE: ntk-frozen becomes default
+    RoPE with rope_theta = base' (in both formats: transformers 4 reads rope_theta + rope_scaling, transformers 5
+    rope_parameters); transformers-dynamic becomes rope_scaling dynamic with the policy's factor and
+    original_max_position_embeddings; as-config and linear leave the config as written (linear is checked)."""
+    p = check_policy(policy)
+    out = json.loads(json.dumps(config))
+    if p["kind"] == "as-config":
+        return out
+    if p["kind"] == "linear":
+        policy_inv_freq(config, p)  # refuses a contradicting config
+        return out
+    base = float(rope_parameters(config)["rope_theta"])
+    for k in ("rope_scaling", "rope_parameters"):
+        out.pop(k, None)
+    if p["kind"] == "ntk-frozen":
+        theta = ntk_base(base, float(p["factor"]), float(p["trainingLength"]), int(p["originalMax"]), head_dim(config))
+        out["rope_theta"] = theta
+        out["rope_parameters"] = {"rope_type": "default", "rope_theta": theta}
+        return out
+    dyn = {"rope_type": "dynamic", "factor": float(p["factor"])}
+    out["rope_theta"] = base
+    out["max_position_embeddings"] = int(p["originalMax"])
+    out["rope_scaling"] = {"type": "dynamic", **dyn}
+    out["rope_parameters"] = {**dyn, "rope_theta": base}
+    return out

@@ -22,6 +22,8 @@ from plan import Forward, parse_plan, run_plan  # noqa: E402
 from protocol import Channel, pack, unpack  # noqa: E402
 from stats import OutOfMemory  # noqa: E402
 
+# The torch engine's version: the TypeScript engine (harness/engine/index.ts, TORCH_ENGINE_VERSION) checks it in the
+# hello reply, so the version in the cache key is the worker's. Bump both when the numerics change.
 VERSION = "1"
 
 
@@ -50,14 +52,18 @@ class Worker:
         self.device = torch.device(dev)
         self.batch_tokens = int(req.get("batchTokens") or (20480 if self.device.type == "cuda" else 4096))
         self.chunk = int(req.get("chunk") or (2048 if self.device.type == "cuda" else 1024))
+        rope = req.get("rope")
         if req.get("dir", "").startswith("toy:"):
+            if rope and rope.get("kind") != "as-config":
+                raise LoadError("unsupported", f"the toy model has learned positions: no RoPE policy {rope}")
             self.model = load_toy(req["dir"], self.device)
         else:
-            self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"))
+            self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"), rope)
         m = self.model
         return {"device": str(self.device), "maxPositions": m.max_positions, "bosTokenId": m.bos_id,
                 "eosTokenId": m.eos_id, "vocabSize": m.vocab_size, "dtype": m.dtype, "attn": m.attn,
-                "workerTokenizer": m.tokenizer is not None}
+                "workerTokenizer": m.tokenizer is not None, "rope": m.rope or {"kind": "as-config"},
+                "ropeDynamic": m.rope_dynamic}
 
     def need_tokenizer(self):
         tok = self.need_model().tokenizer
@@ -81,7 +87,7 @@ class Worker:
             self.ch.write({"id": req_id, "progress": {"tokens": tokens, "seconds": time.time() - t0}})
 
         out = run_plan(m.forward_hidden, m.head, torch.from_numpy(ids.astype(np.int64)), plan, add_bos, m.bos_id,
-                       self.device, self.batch_tokens, self.chunk, progress)
+                       self.device, self.batch_tokens, self.chunk, progress, length_dependent=m.rope_dynamic)
         return out
 
     def op_forward(self, req):
