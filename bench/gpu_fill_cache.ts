@@ -16,7 +16,8 @@ import { torchEngine } from '../harness/engine/torch.ts';
 import { UserError } from '../harness/errors.ts';
 import { REPO_ROOT } from '../harness/util/paths.ts';
 import { runEnv } from '../harness/scoring/run-env.ts';
-import { statsSpecFor } from '../harness/scoring/setting-specs.ts';
+import { configProblems, modelRunFor } from '../harness/scoring/setting-specs.ts';
+import { configCheckError, settingOverrides } from '../harness/scoring/stats-source.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../harness/tokenstats/cache.ts';
 
 function arg(name: string, fallback: string): string {
@@ -39,9 +40,13 @@ async function main(): Promise<void> {
   const unknown = only.filter((m) => !setting.models.includes(m));
   if (unknown.length) throw new UserError(`--models: ${unknown.join(', ')} not in setting ${setting.id} (${setting.models.join(', ')})`);
   const rows: string[] = [];
+  const overrides = settingOverrides(setting, env);
+  const dirs = new Map(only.map((m) => [m, resolveModelDir(m, { explicitDir: setting.modelDirs?.[m], root: REPO_ROOT })]));
+  const problems = only.flatMap((m) => configProblems(setting, m, dirs.get(m)!, overrides));
+  if (problems.length) throw configCheckError(setting, problems);
   for (const model of only) {
-    const dir = resolveModelDir(model, { explicitDir: setting.modelDirs?.[model], root: REPO_ROOT });
-    const spec = statsSpecFor(setting, dir);
+    const dir = dirs.get(model)!;
+    const { spec, rope } = modelRunFor(setting, model, overrides);
     const t0 = performance.now();
     const stats = await getCorpusStats({
       modelId: model,
@@ -51,7 +56,7 @@ async function main(): Promise<void> {
       cacheDir,
       engineId: torchEngine.id,
       engineVersion: torchEngine.version,
-      model: () => torchEngine.load({ id: model, dir }, { device, dtype }),
+      model: () => torchEngine.load({ id: model, dir }, { device, dtype, rope }),
     });
     const s = (performance.now() - t0) / 1000;
     const tokens = stats.docs.reduce((a, d) => a + d.n, 0);

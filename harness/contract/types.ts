@@ -1,7 +1,23 @@
 // The benchmark contract: settings, submissions, downstream targets and verifier results.
 // Downstream targets are deliberately not reachable from metric code: see harness/contract/README.md.
 
-/** A setting = locked model list + proxy corpus + downstream target + metric key. */
+import type { EngineId } from '../engine/index.ts';
+import type { TaskConfig } from '../tasks/types.ts';
+import type { StatsSpec } from '../tokenstats/types.ts';
+import type { ModelManifest } from './model-manifest.ts';
+
+/** Downstream tasks a setting's downstream file is computed from here (harness/tasks), when it is. */
+export interface DownstreamTasks {
+  config: TaskConfig;
+  /** Haystack text of the tasks, relative to the repository root. */
+  haystackPath: string;
+}
+
+/**
+ * A setting, as one object: model list, proxy corpus, downstream target and metric key, the token-statistics
+ * spec every model is scored with, the downstream tasks (when computed here), the engine, and the model manifest
+ * (when the checkpoints come from elsewhere and their configs are checked before any forward).
+ */
 export interface Setting {
   /** e.g. "locked-no4k", "zoo", "fixture" */
   id: string;
@@ -19,8 +35,15 @@ export interface Setting {
    * should look in the local Hugging Face cache (see harness/engine/resolve.ts).
    */
   modelDirs?: Readonly<Record<string, string>>;
-  /** Engine that produces the token statistics of this setting by default. */
-  engine: 'onnx' | 'torch';
+  /** Engine that produces the token statistics of this setting by default (harness/engine/index.ts). */
+  engine: EngineId;
+  /** Token-statistics spec of every model of the setting: never derived from a model's config. With a manifest,
+   *  each model's RoPE policy, long context and overrides are applied to it (harness/scoring/setting-specs.ts). */
+  statsSpec: StatsSpec;
+  /** How the downstream file is computed here (`longproxy downstream`); absent when it comes from elsewhere. */
+  downstreamTasks?: DownstreamTasks;
+  /** Expected config of each model (harness/contract/model-manifest.ts); absent for models built here. */
+  manifest?: ModelManifest;
 }
 
 /** Scores keyed by model id, as read from a submission (either accepted format). */

@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { fingerprintModelDir } from './fingerprint.ts';
+import { ropeLabel, type RopePolicy } from './rope-policy.ts';
+import { TORCH_ENGINE_VERSION } from './torch-version.ts';
 import { loadTokenizer } from './tokenizer.ts';
 import type {
   Engine,
@@ -26,7 +28,7 @@ import {
 } from './torch-worker.ts';
 import { sha256 } from '../util/hash.ts';
 
-export const TORCH_ENGINE_VERSION = '1';
+export { TORCH_ENGINE_VERSION };
 
 /** Out of GPU memory even after the worker retried with smaller batches and chunks. */
 export class TorchOutOfMemoryError extends Error {
@@ -47,6 +49,8 @@ export interface TorchLoadOptions {
   chunk?: number;
   /** Python interpreter (default LONGPROXY_PYTHON, else /usr/bin/python3). */
   python?: string;
+  /** RoPE policy (harness/engine/rope-policy.ts; default as the config says), applied by the worker. */
+  rope?: RopePolicy;
   /** Called with tokens processed so far during runPlan (for progress bars). */
   onProgress?: (tokens: number, seconds: number) => void;
   /** Synchronous tokenizer for tokenize()/decode(). Default: the ONNX engine's (harness/engine/tokenizer.ts) of
@@ -90,6 +94,9 @@ interface LoadReply {
   attn: string;
   /** Whether the worker has a tokenizer of its own (tokenizeAsync): the Python tokenizers package. */
   workerTokenizer: boolean;
+  /** The RoPE policy the worker applies, and whether it depends on the forward's length. */
+  rope?: RopePolicy;
+  ropeDynamic?: boolean;
 }
 
 function asUserError(err: unknown, ref: ModelRef): never {
@@ -122,6 +129,9 @@ class TorchModel implements LanguageModel {
   }
   get eosTokenId(): number | null {
     return this.info.eosTokenId;
+  }
+  get rope(): string {
+    return ropeLabel(this.info.rope);
   }
   /** Worker details (dtype, attention implementation) for reports. */
   get details(): Readonly<LoadReply> {
@@ -209,6 +219,14 @@ export const torchEngine = {
     const dir = isToy ? ref.dir : path.resolve(ref.dir);
     const worker = new WorkerProcess(options.python);
     try {
+      // The cache keys entries by TORCH_ENGINE_VERSION: it must be the version of the worker that computes them.
+      const hello = await worker.request<{ version: string }>('hello');
+      if (hello.version !== TORCH_ENGINE_VERSION) {
+        throw new Error(
+          `torch worker version ${hello.version} (scripts/torch_worker/worker.py VERSION) differs from the engine's ` +
+            `${TORCH_ENGINE_VERSION} (harness/engine/torch-version.ts); bump both together`,
+        );
+      }
       const info = await worker
         .request<LoadReply>('load', {
           dir,
@@ -217,6 +235,7 @@ export const torchEngine = {
           dtype: options.dtype,
           batchTokens: options.batchTokens,
           chunk: options.chunk,
+          rope: options.rope,
         })
         .catch((err) => asUserError(err, ref));
       // The folder's fingerprint is engine-independent (harness/engine/fingerprint.ts), as the cache expects.

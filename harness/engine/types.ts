@@ -57,6 +57,8 @@ export interface LanguageModel {
   readonly maxPositions: number;
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
+  /** Label of the RoPE policy applied (harness/engine/rope-policy.ts); absent = as the config says. */
+  readonly rope?: string;
   /** sha256 over the model's files (weights, config, tokenizer): part of every cache key. */
   readonly fingerprint: string;
   /** Tokenize without adding special tokens. */

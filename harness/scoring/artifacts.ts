@@ -41,7 +41,8 @@ export interface ClaimBundle {
     statsWallSeconds: number;
     /** Wall-clock of this scoring run (metric over the grid, held-out protocol, verification). */
     scoringWallSeconds: number;
-    models: Array<{ model: string; tokensProcessed: number; wallSeconds: number; engine: string; device: string }>;
+    /** Per model: its cost, and, when set, the RoPE policy and manifest overrides of its statistics spec. */
+    models: Array<{ model: string; tokensProcessed: number; wallSeconds: number; engine: string; device: string; rope?: string; overrides?: string[] }>;
   };
   verify: { path: string; result: VerifyResult };
 }

@@ -118,7 +118,13 @@ export async function scoreMetric(
       tokensProcessed,
       statsWallSeconds: statsWall,
       scoringWallSeconds: Number(((performance.now() - t0) / 1000).toFixed(3)),
-      models: byModel.map((s) => ({ model: s.model, ...s.cost })),
+      // The RoPE policy and overrides appear only when set: claims of settings without a manifest are unchanged.
+      models: byModel.map((s) => ({
+        model: s.model,
+        ...s.cost,
+        ...(s.spec.rope ? { rope: s.spec.rope } : {}),
+        ...(s.spec.overrides?.length ? { overrides: s.spec.overrides } : {}),
+      })),
     },
     verify: { path: paths.verify, result: verify },
   };

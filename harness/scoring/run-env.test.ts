@@ -26,12 +26,13 @@ const setting: Setting = {
   downstreamPath: 'results/downstream/zoo_downstream.json', // only checked for presence here
   metricKey: 'score',
   engine: 'onnx',
+  statsSpec: { contextLength: 4096, stride: 2048, maxTokens: 4096, shortWindows: [{ size: 256, step: 64 }, { size: 1024, step: 256 }], addBos: false },
 };
 
 describe('run environment', () => {
   it('defaults to the committed folders and the setting engine', () => {
     const e = runEnv({});
-    expect(e).toEqual({ cacheDir: 'results/cache', resultsDir: 'results', engine: undefined, torch: { device: undefined, dtype: undefined } });
+    expect(e).toEqual({ cacheDir: 'results/cache', resultsDir: 'results', engine: undefined, torch: { device: undefined, dtype: undefined }, overrides: [] });
     expect(engineForSetting(setting, e, REPO_ROOT)).toBe('onnx');
     expect(separateResults(e, REPO_ROOT)).toBe(false);
     expect(artifactPaths('zoo', 'bpb', e.resultsDir).submission).toBe('results/submissions/zoo/bpb.json');
@@ -39,7 +40,8 @@ describe('run environment', () => {
 
   it('reads every override and names a bad value', () => {
     const e = runEnv({ LONGPROXY_CACHE_DIR: '/r/cache', LONGPROXY_RESULTS_DIR: '/r/results', LONGPROXY_ENGINE: 'torch', LONGPROXY_TORCH_DEVICE: 'cuda:1', LONGPROXY_TORCH_DTYPE: 'float32' });
-    expect(e).toEqual({ cacheDir: '/r/cache', resultsDir: '/r/results', engine: 'torch', torch: { device: 'cuda:1', dtype: 'float32' } });
+    expect(e).toEqual({ cacheDir: '/r/cache', resultsDir: '/r/results', engine: 'torch', torch: { device: 'cuda:1', dtype: 'float32' }, overrides: [] });
+    expect(runEnv({ LONGPROXY_OVERRIDE: 'a/b:sliding_window, a/b:rope=as-config' }).overrides).toEqual(['a/b:sliding_window', 'a/b:rope=as-config']);
     expect(engineForSetting(setting, e, REPO_ROOT)).toBe('torch');
     expect(separateResults(e, REPO_ROOT)).toBe(true);
     expect(artifactPaths('zoo', 'bpb', e.resultsDir)).toEqual({

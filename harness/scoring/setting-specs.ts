@@ -1,42 +1,63 @@
-// The token-statistics spec each setting is scored with. Part of the cache key, so it must be the same on every
-// run: it depends on the setting and, at most, on the model's config.json (its position limit).
+// The token-statistics spec and RoPE policy each model of a setting is scored with. Part of the cache key, so the
+// same on every run: the setting's one spec (Setting.statsSpec), never derived from a model's config; with a model
+// manifest, the model's RoPE policy and any recorded override (harness/contract/model-manifest.ts) are applied.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkModelConfig, modelSettings, type ConfigProblem, type Override } from '../contract/model-manifest.ts';
 import type { Setting } from '../contract/types.ts';
+import { ropeLabel, type RopePolicy } from '../engine/rope-policy.ts';
+import { UserError } from '../errors.ts';
 import type { StatsSpec } from '../tokenstats/types.ts';
 
-interface SettingSpecRule {
-  /** Longest long-context forward; lowered to the model's max_position_embeddings when that is smaller. */
-  contextLength: number;
-  maxTokens: number;
-  shortWindows: StatsSpec['shortWindows'];
+export interface ModelRun {
+  spec: StatsSpec;
+  /** The RoPE policy the engine applies (as-config without a manifest). */
+  rope: RopePolicy;
 }
 
-/** locked-no4k: documents of at most 32k tokens read whole; LongPPL's 4096/1024 short window plus a 1024/256 one.
- *  zoo (and any other setting): 4k-token documents, windows 256/64 and 1024/256. No BOS (LongPPL runs without). */
-const RULES: Record<string, SettingSpecRule> = {
-  'locked-no4k': { contextLength: 32768, maxTokens: 32768, shortWindows: [{ size: 1024, step: 256 }, { size: 4096, step: 1024 }] },
-};
-const DEFAULT_RULE: SettingSpecRule = { contextLength: 4096, maxTokens: 4096, shortWindows: [{ size: 256, step: 64 }, { size: 1024, step: 256 }] };
-
-export function configMaxPositions(modelDir: string | undefined): number | undefined {
-  if (!modelDir) return undefined;
-  const file = path.join(modelDir, 'config.json');
-  if (!existsSync(file)) return undefined;
-  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const n = Number(config.max_position_embeddings ?? config.n_positions);
-  return Number.isInteger(n) && n > 1 ? n : undefined;
-}
-
-export function statsSpecFor(setting: Setting, modelDir?: string): StatsSpec {
-  const rule = RULES[setting.id] ?? DEFAULT_RULE;
-  const limit = configMaxPositions(modelDir);
-  const contextLength = limit !== undefined ? Math.min(rule.contextLength, limit) : rule.contextLength;
-  return {
+/** Spec and RoPE policy of one model of the setting. Config-free: a cached result is found without the weights. */
+export function modelRunFor(setting: Setting, modelId: string, overrides: readonly Override[] = []): ModelRun {
+  const base = setting.statsSpec;
+  if (!setting.manifest) {
+    if (overrides.length) throw new UserError(`setting ${setting.id} has no model manifest: overrides (${overrides.map((o) => o.model).join(', ')}) do not apply`);
+    return { spec: { ...base, shortWindows: [...base.shortWindows] }, rope: { kind: 'as-config' } };
+  }
+  const entry = setting.manifest[modelId];
+  if (!entry) throw new UserError(`setting ${setting.id}: model ${modelId} has no manifest entry (harness/contract/settings/)`);
+  const run = modelSettings(entry, overrides);
+  const contextLength = run.contextLength;
+  const spec: StatsSpec = {
     contextLength,
-    stride: Math.max(1, Math.floor(contextLength / 2)),
-    maxTokens: rule.maxTokens,
-    shortWindows: rule.shortWindows.filter((w) => w.size + w.step <= contextLength),
-    addBos: false,
+    stride: contextLength === base.contextLength ? base.stride : Math.max(1, Math.floor(contextLength / 2)),
+    maxTokens: base.maxTokens,
+    shortWindows: base.shortWindows.filter((w) => w.size + w.step <= contextLength),
+    addBos: entry.bos === 'none' ? false : base.addBos,
   };
+  if (run.rope.kind !== 'as-config') spec.rope = ropeLabel(run.rope);
+  if (run.recorded.length) spec.overrides = run.recorded;
+  return { spec, rope: run.rope };
+}
+
+/** The statistics spec of one model of the setting (modelRunFor's spec). */
+export function statsSpecFor(setting: Setting, modelId: string, overrides: readonly Override[] = []): StatsSpec {
+  return modelRunFor(setting, modelId, overrides).spec;
+}
+
+/** config.json of a model folder, or a UserError naming the file and the fix. */
+export function readModelConfig(modelDir: string): Record<string, unknown> {
+  const file = path.join(modelDir, 'config.json');
+  if (!existsSync(file)) throw new UserError(`${file}: config.json not found; the model folder must hold the repository's files`);
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new UserError(`${file}: not a valid config.json (${(err as Error).message}); restore it from the model's repository`);
+  }
+}
+
+/** The manifest check of one model folder (the "config check" stage): [] without a manifest. */
+export function configProblems(setting: Setting, modelId: string, modelDir: string, overrides: readonly Override[] = []): ConfigProblem[] {
+  if (!setting.manifest) return [];
+  return checkModelConfig(modelId, readModelConfig(modelDir), overrides, setting.manifest);
 }

@@ -1,18 +1,21 @@
 // Where scoring gets a setting's token statistics: the token-statistics cache (results/cache, or
 // LONGPROXY_CACHE_DIR), filled with the setting's engine (or LONGPROXY_ENGINE, run-env.ts) when a model's weights are
 // on disk and its entries are missing. When neither is there, the exact reason (what was looked for, where) is
-// returned for the skipped suites.
+// returned for the skipped suites. A setting with a model manifest has every config on disk checked against it
+// before any model loads (setting-specs.ts): a contradiction no override accepts stops the fill, naming them all.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
-import type { Engine } from '../engine/types.ts';
+import { parseOverrides, type ConfigProblem, type Override } from '../contract/model-manifest.ts';
+import { engineById } from '../engine/index.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
+import { UserError } from '../errors.ts';
 import { getCorpusStats, readCachedCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, runEnv, type RunEnv } from './run-env.ts';
-import { statsSpecFor } from './setting-specs.ts';
+import { configProblems, modelRunFor } from './setting-specs.ts';
 
 export type StatsOutcome = { ok: true; stats: ModelCorpusStats[] } | { ok: false; reason: string };
 
@@ -33,13 +36,20 @@ function modelDirOf(setting: Setting, model: string, root: string): string | und
   }
 }
 
-type Loader = Pick<Engine, 'id' | 'version' | 'load'>;
+/** The setting's overrides of LONGPROXY_OVERRIDE (none without a manifest: there is nothing to override). */
+export function settingOverrides(setting: Setting, env: RunEnv): Override[] {
+  if (env.overrides.length === 0) return [];
+  if (!setting.manifest) throw new UserError(`LONGPROXY_OVERRIDE: setting ${setting.id} has no model manifest to override; unset it`);
+  return parseOverrides(env.overrides, setting.manifest);
+}
 
-/** The engine by id; the torch engine loads with LONGPROXY_TORCH_DEVICE / LONGPROXY_TORCH_DTYPE. */
-async function engineFor(id: string, torch: RunEnv['torch']): Promise<Loader> {
-  if (id === 'onnx') return (await import('../engine/onnx.ts')).onnxEngine;
-  const { torchEngine } = await import('../engine/torch.ts');
-  return { id: torchEngine.id, version: torchEngine.version, load: (ref) => torchEngine.load(ref, torch) };
+/** One UserError listing every config contradiction, each with its override flag. */
+export function configCheckError(setting: Setting, problems: readonly ConfigProblem[]): UserError {
+  return new UserError(
+    `${setting.id}: ${problems.length} config contradiction(s) with the model manifest, found before any forward:\n` +
+      problems.map((p) => `  - ${p.message}`).join('\n') +
+      '\nOverrides go in LONGPROXY_OVERRIDE (comma separated) or --override; docs/locked-models.md lists what each records.',
+  );
 }
 
 /** Statistics of every model of the setting, from the cache, computing what is missing where weights exist. */
@@ -49,11 +59,16 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
   const engineId = engineForSetting(setting, env, root);
   const corpus: ProxyCorpus = loadCorpus(path.join(root, setting.corpusPath));
   const cacheDir = path.resolve(root, env.cacheDir);
+  const overrides = settingOverrides(setting, env);
   const stats: ModelCorpusStats[] = [];
   const unavailable: string[] = [];
+  const dirs = new Map(setting.models.map((m) => [m, modelDirOf(setting, m, root)]));
+  // Every config on disk against the manifest before any forward: no GPU time on a run that would be refused.
+  const problems = setting.models.flatMap((m) => (dirs.get(m) ? configProblems(setting, m, dirs.get(m)!, overrides) : []));
+  if (problems.length) throw configCheckError(setting, problems);
   for (const model of setting.models) {
-    const dir = modelDirOf(setting, model, root);
-    const spec = statsSpecFor(setting, dir);
+    const dir = dirs.get(model);
+    const { spec, rope } = modelRunFor(setting, model, overrides);
     // With LONGPROXY_ENGINE set, only that engine's statistics count as cached.
     const cached = readCachedCorpusStats({ modelId: model, corpus, spec, cacheDir, engineId: env.engine });
     if (cached) {
@@ -65,7 +80,8 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
       unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for corpus ${setting.corpusPath} and spec context ${spec.contextLength})`);
       continue;
     }
-    const engine = await engineFor(engineId, env.torch);
+    const engine = engineById(engineId);
+    const options = engine.id === 'torch' ? { ...env.torch, rope } : { rope };
     // Several suites (Vitest workers) may want the same missing statistics: one fills, the others wait and read.
     stats.push(
       await withFillLock(cacheDir, model, () =>
@@ -77,7 +93,7 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
           cacheDir,
           engineId: engine.id,
           engineVersion: engine.version,
-          model: () => engine.load({ id: model, dir }),
+          model: () => engine.load({ id: model, dir }, options),
         }),
       ),
     );

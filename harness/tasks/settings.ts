@@ -1,31 +1,25 @@
-// Which task set and haystack a setting's downstream run uses, and how its engine is obtained.
-import type { Engine } from '../engine/types.ts';
+// Which task set and haystack a setting's downstream run uses (the setting's downstreamTasks), and its engine.
+import { getSetting } from '../contract/settings/index.ts';
+import type { DownstreamTasks } from '../contract/types.ts';
+import { engineById, type EngineEntry } from '../engine/index.ts';
 import { UserError } from '../errors.ts';
-import { ZOO_HAYSTACK_PATH, ZOO_TASK_CONFIG } from './config.ts';
-import type { TaskConfig } from './types.ts';
 
-export interface DownstreamSpec {
-  config: TaskConfig;
-  haystackPath: string;
-}
-
-const SPECS: Record<string, DownstreamSpec> = {
-  zoo: { config: ZOO_TASK_CONFIG, haystackPath: ZOO_HAYSTACK_PATH },
-};
+export type DownstreamSpec = DownstreamTasks;
 
 export function downstreamSpec(settingId: string): DownstreamSpec {
-  const spec = SPECS[settingId];
-  if (!spec) {
+  const setting = getSetting(settingId);
+  if (!setting.downstreamTasks) {
     throw new UserError(
       `--setting ${settingId}: no downstream tasks are defined for this setting (its downstream file comes from ` +
-        `elsewhere); downstream tasks exist for: ${Object.keys(SPECS).join(', ')}`,
+        `elsewhere); add downstreamTasks to its file under harness/contract/settings/ to compute one here`,
     );
   }
-  return spec;
+  return setting.downstreamTasks;
 }
 
-/** The engine a setting names. Imported lazily: loading onnxruntime costs time that --help should not. */
-export async function loadEngine(id: string): Promise<Engine> {
+/** The engine a setting names (the registry, harness/engine/index.ts). The tasks decode greedily and batch their
+ *  forwards the way the onnx engine does: only it runs them. */
+export async function loadEngine(id: string): Promise<EngineEntry> {
   if (id !== 'onnx') throw new UserError(`engine "${id}": the downstream tasks run on the onnx engine only; use --engine onnx`);
-  return (await import('../engine/onnx.ts')).onnxEngine;
+  return engineById(id);
 }

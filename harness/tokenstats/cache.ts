@@ -12,7 +12,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import path from 'node:path';
 import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
 import { fingerprintModelDir } from '../engine/fingerprint.ts';
-import { ONNX_ENGINE_VERSION } from '../engine/onnx-version.ts';
+import { engineVersion } from '../engine/index.ts';
 import type { LanguageModel } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { checkSpec, computeDocStats } from './compute.ts';
@@ -23,9 +23,6 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { sha256 } from '../util/hash.ts';
 
 export const DEFAULT_CACHE_DIR = 'results/cache';
-
-/** Engine versions known without loading an engine (the torch engine's mirrors TORCH_ENGINE_VERSION). */
-const KNOWN_ENGINE_VERSIONS: Record<string, string> = { onnx: ONNX_ENGINE_VERSION, torch: '1' };
 
 interface CompleteSet {
   corpus: string;
@@ -47,15 +44,19 @@ interface Manifest {
 }
 
 
-/** The spec in a fixed field order, so equal specs hash equally. */
+/** The spec in a fixed field order, so equal specs hash equally. The RoPE policy and overrides appear only when
+ *  set (an "as-config" spec without overrides hashes as before they existed). */
 export function canonicalSpec(spec: StatsSpec): StatsSpec {
-  return {
+  const out: StatsSpec = {
     contextLength: spec.contextLength,
     stride: spec.stride,
     maxTokens: spec.maxTokens,
     shortWindows: spec.shortWindows.map((w) => ({ size: w.size, step: w.step })),
     addBos: spec.addBos,
   };
+  if (spec.rope !== undefined && spec.rope !== 'as-config') out.rope = spec.rope;
+  if (spec.overrides && spec.overrides.length > 0) out.overrides = [...spec.overrides].sort();
+  return out;
 }
 
 export function specHash(spec: StatsSpec): string {
@@ -204,11 +205,11 @@ export interface GetCorpusStatsOptions extends ReadCachedOptions {
 export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCorpusStats> {
   const cacheDir = o.cacheDir ?? DEFAULT_CACHE_DIR;
   checkSpec(o.spec);
-  const engineVersion = o.engineVersion ?? KNOWN_ENGINE_VERSIONS[o.engineId];
-  if (engineVersion === undefined) throw new Error(`getCorpusStats: no engineVersion given for engine ${o.engineId}`);
+  const version = o.engineVersion ?? engineVersion(o.engineId);
+  if (version === undefined) throw new Error(`getCorpusStats: no engineVersion given for engine ${o.engineId}`);
   const fingerprint = await fingerprintModelDir(o.modelDir);
   const keyOf = (doc: CorpusDocument): string =>
-    entryKey({ fingerprint, engineId: o.engineId, engineVersion, corpusSha256: o.corpus.sha256, doc, spec: o.spec });
+    entryKey({ fingerprint, engineId: o.engineId, engineVersion: version, corpusSha256: o.corpus.sha256, doc, spec: o.spec });
 
   const results: ({ stats: DocStats; cost: ComputeCost } | null)[] = o.corpus.documents.map((doc) => {
     const got = loadEntry(cacheDir, keyOf(doc));
@@ -250,8 +251,8 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
     const manifest = readManifest(cacheDir);
     const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
     const prev = manifest.models[o.modelId];
-    const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === engineVersion;
-    const rec: ModelRecord = same ? prev : { fingerprint, engine: o.engineId, engineVersion, complete: {} };
+    const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === version;
+    const rec: ModelRecord = same ? prev : { fingerprint, engine: o.engineId, engineVersion: version, complete: {} };
     if (same && rec.complete[setKey]) return;
     rec.complete[setKey] = { corpus: path.relative(process.cwd(), path.resolve(o.corpus.path)), spec: canonicalSpec(o.spec), docs: o.corpus.documents.map((d) => d.id) };
     manifest.models[o.modelId] = rec;

@@ -7,10 +7,13 @@ import { planForwards, specProblems } from './plan.ts';
 import { shortWindowKey, type ComputeCost, type DocStats, type StatsSpec } from './types.ts';
 
 /** Throws a UserError (naming the flag and the fix) when the spec cannot run on this model. */
-export function checkSpec(spec: StatsSpec, model?: Pick<LanguageModel, 'maxPositions' | 'ref' | 'bosTokenId'>): void {
+export function checkSpec(spec: StatsSpec, model?: Pick<LanguageModel, 'maxPositions' | 'ref' | 'bosTokenId' | 'rope'>): void {
   const problems = specProblems(spec);
   if (problems.length > 0) throw new UserError(`statistics spec: ${problems.join('; ')}; fix --context/--stride/--short-windows/--max-tokens`);
   if (!model) return;
+  // The spec's RoPE policy is part of the cache key: the loaded model must be the one applying it.
+  const [want, got] = [spec.rope ?? 'as-config', model.rope ?? 'as-config'];
+  if (want !== got) throw new Error(`model ${model.ref.id} was loaded with RoPE policy ${got}, but the statistics spec asks for ${want}: load it with that policy`);
   if (spec.contextLength > model.maxPositions) {
     throw new UserError(`--context ${spec.contextLength}: model ${model.ref.id} (${model.ref.dir}) accepts at most ${model.maxPositions} positions; pass --context ${model.maxPositions} or less`);
   }

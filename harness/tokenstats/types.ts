@@ -21,6 +21,12 @@ export interface StatsSpec {
   shortWindows: ShortWindow[];
   /** Prepend the tokenizer's BOS token (not counted as a document token). LongPPL runs without it. */
   addBos: boolean;
+  /** RoPE policy label (harness/engine/rope-policy.ts) when not "as-config": statistics under different policies
+   *  never share a cache entry. Absent = as the config says (and then absent from the hash: old keys stay valid). */
+  rope?: string;
+  /** Recorded overrides of the model's manifest (harness/contract/model-manifest.ts), e.g. "sliding_window=4096";
+   *  absent when none. */
+  overrides?: string[];
 }
 
 /** Key of a short window in DocStats.logprobShort, e.g. "4096/1024". */

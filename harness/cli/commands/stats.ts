@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../../contract/corpus.ts';
-import type { Engine, LanguageModel } from '../../engine/types.ts';
+import { engineById } from '../../engine/index.ts';
+import type { LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
@@ -77,12 +78,6 @@ function configPositions(dir: string): number {
   return n;
 }
 
-async function engineById(id: string): Promise<Engine> {
-  if (id === 'onnx') return (await import('../../engine/onnx.ts')).onnxEngine;
-  if (id === 'torch') return (await import('../../engine/torch.ts')).torchEngine as Engine;
-  throw new UserError(`--engine ${id}: unknown engine; use onnx or torch`);
-}
-
 export async function run(args: string[]): Promise<number> {
   const { values, bos, help } = parseArgs(args);
   if (help) {
@@ -107,7 +102,7 @@ export async function run(args: string[]): Promise<number> {
   };
   checkSpec(spec); // before loading any engine: bad flags fail fast
   const engineId = values['--engine'] ?? 'onnx';
-  const engine = await engineById(engineId);
+  const engine = engineById(engineId, '--engine');
   const cacheDir = values['--cache'] ?? runEnv().cacheDir;
   const device = values['--device'];
   let computed = 0;

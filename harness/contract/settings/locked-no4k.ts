@@ -1,6 +1,8 @@
 // The official benchmark setting. Its corpus and downstream files are not shipped: a user who has them puts them
-// at these paths (relative to the repository root).
+// at these paths (relative to the repository root). Every model is scored at 32768 tokens with LongPPL's
+// 4096/1024 short window and a 1024/256 one, without BOS, its config checked against the manifest first.
 import { LOCKED_MODELS } from '../locked-models.ts';
+import { LOCKED_NO4K_MANIFEST } from './locked-no4k-manifest.ts';
 import { defineSetting } from './registry.ts';
 
 export const lockedNo4k = defineSetting({
@@ -11,4 +13,15 @@ export const lockedNo4k = defineSetting({
   downstreamPath: 'results/downstream/downstream_avg.ruler32_longbench_lt32k.no4k.json',
   metricKey: 'score',
   engine: 'torch',
+  statsSpec: {
+    contextLength: 32768,
+    stride: 16384,
+    maxTokens: 32768,
+    shortWindows: [
+      { size: 1024, step: 256 },
+      { size: 4096, step: 1024 },
+    ],
+    addBos: false,
+  },
+  manifest: LOCKED_NO4K_MANIFEST,
 });

@@ -3,6 +3,7 @@
 // the same models (harness/tasks, `npx longproxy downstream --setting zoo`). Read from the files the zoo ships.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ZOO_HAYSTACK_PATH, ZOO_TASK_CONFIG } from '../../tasks/config.ts';
 import { defineSetting } from './registry.ts';
 import { REPO_ROOT } from '../../util/paths.ts';
 
@@ -62,4 +63,16 @@ export const zoo = defineSetting({
   metricKey: 'score',
   modelDirs: Object.fromEntries(entries.map((e) => [e.id, e.dir])),
   engine: 'onnx',
+  // 4k-token documents read whole (every zoo model has 4096 positions), windows 256/64 and 1024/256, no BOS.
+  statsSpec: {
+    contextLength: 4096,
+    stride: 2048,
+    maxTokens: 4096,
+    shortWindows: [
+      { size: 256, step: 64 },
+      { size: 1024, step: 256 },
+    ],
+    addBos: false,
+  },
+  downstreamTasks: { config: ZOO_TASK_CONFIG, haystackPath: ZOO_HAYSTACK_PATH },
 });

@@ -45,6 +45,7 @@ export function syntheticSetting(root: string, nModels = 9, seed = 1): Synthetic
     downstreamPath,
     metricKey: 'score',
     engine: 'onnx',
+    statsSpec: { contextLength: 4096, stride: 2048, maxTokens: 4096, shortWindows: [{ size: 256, step: 64 }, { size: 1024, step: 256 }], addBos: false },
   };
   return { setting, stats, downstream: { path: downstreamPath, values } };
 }
