@@ -238,6 +238,21 @@ export function checkModelConfig(
     });
   }
   const run = modelSettings(entry, mine);
+  const scaling = readField(config, 'rope_scaling');
+  if (run.rope.kind === 'linear' && contradicted.has('rope_scaling') && accepted.has('rope_scaling') && !same(scaling, { type: 'linear', factor: run.rope.factor })) {
+    // the rope_scaling override accepted a config the linear policy cannot run (the worker applies the config's factor)
+    const flag = `${OVERRIDE_FLAG} ${modelId}:rope=as-config`;
+    problems.push({
+      model: modelId,
+      field: 'rope',
+      found: `rope_scaling ${show(scaling)}`,
+      expected: `rope_scaling {"type":"linear","factor":${run.rope.factor}} for RoPE policy ${ropeLabel(run.rope)}`,
+      status: entry.rope.status,
+      source: entry.rope.source,
+      override: flag,
+      message: `${modelId}: RoPE policy ${ropeLabel(run.rope)} applies the config's linear scaling, which config.json does not declare; run the config as written with ${flag} (recorded)`,
+    });
+  }
   const reach = positionsReached(config, run.rope);
   if (reach < run.contextLength) {
     const flag = `${OVERRIDE_FLAG} ${modelId}:context=${reach}`;

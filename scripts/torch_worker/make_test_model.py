@@ -3,6 +3,9 @@ real tokenizer (tokenizer.json + tokenizer_config.json copied from --tokenizer-d
 engine) and onnx/model.onnx exported from the same weights (the ONNX engine). Test material only, never a fixture.
 
 /usr/bin/python3 scripts/torch_worker/make_test_model.py --out DIR --tokenizer-dir DIR --arch qwen2|llama [--seed S]
+    [--max-positions N] [--rope-scaling JSON] [--no-onnx]
+--rope-scaling writes a transformers-4 style rope_scaling, e.g. '{"type": "linear", "factor": 8}' (RoPE policy tests);
+--no-onnx skips the ONNX export (torch engine only).
 """
 from __future__ import annotations
 
@@ -50,6 +53,9 @@ def main() -> None:
     ap.add_argument("--arch", choices=["qwen2", "llama"], default="qwen2")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--max-positions", type=int, default=1024)
+    ap.add_argument("--rope-scaling", type=json.loads, default=None)
+    ap.add_argument("--no-onnx", action="store_true")
     a = ap.parse_args()
     tok = json.load(open(os.path.join(a.tokenizer_dir, "tokenizer.json")))
     vocab = tok["model"]["vocab"]
@@ -59,10 +65,12 @@ def main() -> None:
     qwen = a.arch == "qwen2"
     cfg = {"model_type": a.arch, "architectures": ["Qwen2ForCausalLM" if qwen else "LlamaForCausalLM"],
            "hidden_size": d, "intermediate_size": inter, "num_hidden_layers": layers, "num_attention_heads": heads,
-           "num_key_value_heads": kv, "vocab_size": v, "max_position_embeddings": 1024, "rms_norm_eps": 1e-6,
+           "num_key_value_heads": kv, "vocab_size": v, "max_position_embeddings": a.max_positions, "rms_norm_eps": 1e-6,
            "rope_theta": 10000.0 if qwen else 10000.0, "tie_word_embeddings": qwen, "hidden_act": "silu",
            "torch_dtype": "float32", "use_cache": False, "attention_bias": False,
            "bos_token_id": None if qwen else 1, "eos_token_id": 151643 if qwen else 2}
+    if a.rope_scaling is not None:
+        cfg["rope_scaling"] = a.rope_scaling
     g = torch.Generator().manual_seed(a.seed)
     r = lambda *s: torch.randn(*s, generator=g) * 0.5  # noqa: E731 - large enough that predictions are peaked
     hd = d // heads
@@ -79,12 +87,15 @@ def main() -> None:
         if qwen:
             w.update({p + "self_attn.q_proj.bias": r(heads * hd), p + "self_attn.k_proj.bias": r(kv * hd),
                       p + "self_attn.v_proj.bias": r(kv * hd)})
-    os.makedirs(os.path.join(a.out, "onnx"), exist_ok=True)
+    os.makedirs(a.out if a.no_onnx else os.path.join(a.out, "onnx"), exist_ok=True)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         if os.path.exists(os.path.join(a.tokenizer_dir, name)):
             shutil.copy(os.path.join(a.tokenizer_dir, name), os.path.join(a.out, name))
     json.dump(cfg, open(os.path.join(a.out, "config.json"), "w"), indent=1)
     write_safetensors(os.path.join(a.out, "model.safetensors"), w)
+    if a.no_onnx:
+        print(json.dumps({"out": a.out, "vocab": v, "arch": a.arch}))
+        return
     dec = NativeDecoder(cfg, dict(w), torch.device("cpu"), torch.float32)
     x = torch.tensor([[1, 2, 3, 4], [5, 6, 7, 8]])
     torch.onnx.export(Export(dec), (x, torch.ones_like(x), torch.arange(4)[None].expand(2, 4)),
