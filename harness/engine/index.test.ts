@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.ts';
 import { ENGINE_IDS, ENGINES, engineById, engineVersion } from './index.ts';
 import { onnxEngine } from './onnx.ts';
-import { REPO_ROOT } from './test-model.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { torchEngine } from './torch.ts';
 import { WORKER_SCRIPT, WorkerProcess, workerPython } from './torch-worker.ts';
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSpec } from '../tokenstats/compute.ts';
-import { REPO_ROOT } from './test-model.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { torchEngine } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
 import type { PlannedForward } from './types.ts';

@@ -10,7 +10,7 @@ import { LOCKED_MODELS } from '../contract/locked-models.ts';
 import { defineSetting, getSetting } from '../contract/settings/index.ts';
 import { UserError } from '../errors.ts';
 import { specHash } from '../tokenstats/cache.ts';
-import { REPO_ROOT } from './pipeline.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { configProblems, modelRunFor, statsSpecFor } from './setting-specs.ts';
 
 const locked = getSetting('locked-no4k');
