@@ -1,7 +1,7 @@
 // The benchmark contract: settings, submissions, downstream targets and verifier results.
 // Downstream targets are deliberately not reachable from metric code: see harness/contract/README.md.
 
-import type { EngineId } from '../engine/index.ts';
+import type { EngineId } from '../engine/ids.ts';
 import type { TaskConfig } from '../tasks/types.ts';
 import type { StatsSpec } from '../tokenstats/types.ts';
 import type { ModelManifest } from './model-manifest.ts';

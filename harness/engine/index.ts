@@ -2,15 +2,17 @@
 // environment checks LONGPROXY_ENGINE against it, the cache keys entries by its version without loading it, and
 // every loader (scoring, `longproxy stats`, the downstream tasks) gets the engine from here. Engine modules are
 // imported lazily: onnxruntime and the worker cost time that --help and cache reads should not pay.
-// Adding an engine: one entry in ENGINES (and its module implementing Engine in harness/engine/types.ts).
+// Adding an engine: its id in ids.ts, one entry in ENGINES here, and its module implementing Engine
+// (harness/engine/types.ts).
 import { UserError } from '../errors.ts';
 import { ONNX_ENGINE_VERSION } from './onnx-version.ts';
 import { ropeLabel, type RopePolicy } from './rope-policy.ts';
 import { TORCH_ENGINE_VERSION } from './torch-version.ts';
 import type { LanguageModel, ModelRef } from './types.ts';
 
-export const ENGINE_IDS = ['onnx', 'torch'] as const;
-export type EngineId = (typeof ENGINE_IDS)[number];
+import { ENGINE_IDS, isEngineId, type EngineId } from './ids.ts';
+
+export { ENGINE_IDS, isEngineId, type EngineId };
 
 /** Options every engine's loader takes. */
 export interface EngineLoadOptions {
@@ -66,10 +68,6 @@ const torch: EngineEntry<'torch'> = {
 };
 
 export const ENGINES: { readonly [Id in EngineId]: EngineEntry<Id> } = { onnx, torch };
-
-export function isEngineId(id: string): id is EngineId {
-  return (ENGINE_IDS as readonly string[]).includes(id);
-}
 
 /** The engine with this id; `where` names what gave the id (a flag, a variable) for the error. */
 export function engineById(id: string, where = 'engine'): EngineEntry {
