@@ -1,8 +1,12 @@
 // The locked manifest and its config check: every locked id has an entry scored at 32768 tokens, a config as the
 // repository ships it passes, each drift the issue names is refused with the field, both values and the override,
 // and an override is accepted only where it overrides something.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ropeLabel } from '../engine/rope-policy.ts';
 import { UserError } from '../errors.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { LOCKED_MODELS } from './locked-models.ts';
 import { checkTokenizerFiles, modelSettings, parseOverride, parseOverrides, positionsReached, readField } from './model-manifest.ts';
 import { checkModelConfig, LOCKED_NO4K_MANIFEST } from './settings/locked-no4k-manifest.ts';
@@ -44,6 +48,20 @@ describe('the locked manifest', () => {
     expect(LOCKED_NO4K_MANIFEST['In2Training/FILM-7B'].tokenizer.allowed).toEqual(['tokenizer.model']);
     expect(LOCKED_NO4K_MANIFEST[PI].config.vocab_size!.allowed).toEqual([32000, 32001]);
     expect(LOCKED_NO4K_MANIFEST[PI].rope.status).toBe('inferred');
+  });
+});
+
+describe('docs/locked-models.md', () => {
+  it('shows each entry as the manifest has it (policy, vocabulary, positions)', () => {
+    const rows = readFileSync(path.join(REPO_ROOT, 'docs/locked-models.md'), 'utf8').split('\n').filter((l) => l.startsWith('| '));
+    for (const e of Object.values(LOCKED_NO4K_MANIFEST)) {
+      const row = rows.find((r) => r.startsWith(`| ${e.id} |`));
+      expect(row, e.id).toBeDefined();
+      const cells = row!.split(' | ');
+      expect(cells[3]).toBe(`${e.config.vocab_size!.allowed.join(' / ')} (${e.config.vocab_size!.status === 'confirmed' ? 'C' : 'I'})`);
+      expect(cells[4]).toContain(String(e.config.max_position_embeddings!.allowed[0]));
+      expect(cells[11]).toContain(ropeLabel(e.rope.allowed[0]));
+    }
   });
 });
 
