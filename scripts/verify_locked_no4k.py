@@ -92,6 +92,10 @@ def read_json(path, what):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise InputError(f"{path}: the {what} file is not UTF-8 text (byte {e.start}); save it as UTF-8 JSON")
+    # json.loads refuses a leading BOM too ("Unexpected UTF-8 BOM"); say so with the fix, as the TypeScript twin does.
+    if text.startswith("\ufeff"):
+        raise InputError(f"{path}: the {what} file is not valid JSON: Unexpected UTF-8 BOM at line 1 column 1 "
+                         f"(position 0); save it as UTF-8 without a byte order mark")
 
     def pairs_hook(pairs):
         seen = {}
@@ -336,6 +340,17 @@ def write_atomic(path, text):
         raise
 
 
+def check_out_path(out, inputs):
+    """Refuses an --out that is one of the inputs (after .., symlinks, hard links) or an existing folder."""
+    for flag, p in inputs:
+        if os.path.exists(p) and (os.path.realpath(out) == os.path.realpath(p)
+                                  or (os.path.exists(out) and os.path.samefile(out, p))):
+            raise InputError(f"--out {out}: is the same file as {flag} {p} (resolved {os.path.realpath(out)}); "
+                             f"writing there would destroy the input; choose another output path")
+    if os.path.isdir(out):
+        raise InputError(f"--out {out}: is a folder; give a file path, e.g. {os.path.join(out, 'result.json')}")
+
+
 def _fmt(v):
     return "undefined" if v is None else f"{v:.4f}"
 
@@ -354,6 +369,7 @@ def main(argv):
     if not 0 <= args.seed < 2 ** 32:
         ap.error("--seed must be an integer in [0, 2**32)")
     try:
+        check_out_path(args.out, [("--submission", args.submission), ("--downstream", args.downstream)])
         dvalue, dsha = read_json(args.downstream, "downstream")
         target = parse_downstream(args.downstream, dvalue)
         svalue, ssha = read_json(args.submission, "submission")

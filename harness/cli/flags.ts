@@ -1,7 +1,7 @@
-// Strict flag parsing shared by the CLI commands: an unknown or malformed flag is a UserError that shows the
-// command's usage; --help / -h prints the usage and yields null (the command then exits 0).
+// Strict flag parsing shared by the CLI commands: an unknown or malformed flag is a UsageError (exit 2) that shows
+// the command's usage; --help / -h prints the usage and yields null (the command then exits 0).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UserError } from '../errors.ts';
+import { UsageError } from './exit-codes.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values<O extends Options> = ReturnType<
@@ -18,7 +18,7 @@ export function parseFlags<O extends Options>(args: string[], options: O, usage:
       allowPositionals: false,
     }).values;
   } catch (err) {
-    throw new UserError(`${(err as Error).message}\n${usage}`);
+    throw new UsageError(`${(err as Error).message}\n${usage}`);
   }
   if (values.help) {
     console.log(usage);

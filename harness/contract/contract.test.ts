@@ -85,7 +85,7 @@ describe('proxy corpus', () => {
     expect(() => parseCorpus('c.json', ['x', '  '])).toThrow(/c\.json: document 1 has an empty text/);
     expect(() => parseCorpus('c.json', [{ id: 'a' }])).toThrow(/c\.json: document 0 has no text field/);
     expect(() => parseCorpus('c.json', { docs: [] })).toThrow(/"documents"/);
-    expect(() => loadCorpus(file('bad.json', '[1,'))).toThrow(/bad\.json: the proxy corpus is not valid JSON/);
+    expect(() => loadCorpus(file('bad.json', '[1,'))).toThrow(/bad\.json: the proxy corpus file is not valid JSON/);
     expect(() => loadCorpus(path.join(dir, 'absent.json'))).toThrow(/absent\.json: cannot read/);
   });
 });

@@ -3,10 +3,9 @@
 //   [{"text"|"input"|"context"|"content": ..., "id"|"_id"|"doc_id"?: ...}, ...]
 //   {"documents"|"data": <one of the lists above>}
 // Our own corpora are written as [{"id", "text", "n_tokens", "source"}, ...].
-import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.ts';
+import { readJsonFile } from './json-file.ts';
 import type { CorpusDocument, ProxyCorpus } from './types.ts';
-import { sha256 } from '../util/hash.ts';
 
 const TEXT_KEYS = ['text', 'input', 'context', 'content'] as const;
 const ID_KEYS = ['id', '_id', 'doc_id'] as const;
@@ -57,19 +56,9 @@ export function parseCorpus(file: string, value: unknown): CorpusDocument[] {
   });
 }
 
+/** Reads a corpus as the contract's JSON readers do (harness/contract/json-file.ts): bytes that are not UTF-8
+ *  (Latin-1, a cut sequence) or a leading BOM are refused with the byte offset, never decoded to U+FFFD. */
 export function loadCorpus(file: string): ProxyCorpus {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new UserError(`${file}: cannot read the proxy corpus (${code}); check the path or prepare the corpus`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new UserError(`${file}: the proxy corpus is not valid JSON (${(err as Error).message}); fix the file`);
-  }
-  return { path: file, sha256: sha256(bytes), documents: parseCorpus(file, value) };
+  const json = readJsonFile(file, 'proxy corpus');
+  return { path: file, sha256: json.sha256, documents: parseCorpus(file, json.value) };
 }

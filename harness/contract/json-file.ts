@@ -26,9 +26,16 @@ export function readJsonFile(path: string, what: string): JsonFile {
   const digest = sha256(bytes);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new UserError(`${path}: the ${what} file is not UTF-8 text; save it as UTF-8 JSON`);
+    throw new UserError(`${path}: the ${what} file is not UTF-8 text (byte ${firstInvalidUtf8(bytes)}); save it as UTF-8 JSON`);
+  }
+  // Python's json.loads refuses a leading BOM (the reference verifier does too): never strip it silently.
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new UserError(
+      `${path}: the ${what} file is not valid JSON: Unexpected UTF-8 BOM at line 1 column 1 (position 0); ` +
+        `save it as UTF-8 without a byte order mark`,
+    );
   }
   try {
     return { path, sha256: digest, value: parseJsonLenient(text) };
@@ -47,6 +54,31 @@ export function readJsonFile(path: string, what: string): JsonFile {
     }
     throw err;
   }
+}
+
+/** Offset of the first byte that does not decode as UTF-8 (what Python's UnicodeDecodeError.start reports).
+ *  Only called on the error path, so a plain walk over the sequences is fast enough. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let i = 0;
+  while (i < bytes.length) {
+    if (bytes[i] < 0x80) {
+      i++;
+      continue;
+    }
+    let k = 2;
+    for (; k <= 4; k++) {
+      try {
+        decoder.decode(bytes.subarray(i, i + k));
+        break;
+      } catch {
+        // not a whole sequence of k bytes
+      }
+    }
+    if (k > 4 || i + k > bytes.length) return i;
+    i += k;
+  }
+  return bytes.length;
 }
 
 export class JsonSyntaxError extends Error {

@@ -2,7 +2,7 @@
 // Plans run as a loop over forwards, with two savings that leave every number unchanged: a forward whose range
 // is a prefix of another forward's range (same start) reuses that one's logits (causal attention: position i
 // depends on ids[start..i] only), and forwards of equal length run as one batch.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { UserError } from '../errors.ts';
@@ -35,6 +35,10 @@ export interface OnnxLoadOptions {
 interface CausalLM {
   (inputs: Record<string, Tensor>): Promise<{ logits: Tensor }>;
   dispose(): Promise<unknown>;
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300);
 }
 
 function requireFile(file: string, what: string): void {
@@ -210,7 +214,13 @@ async function load(ref: ModelRef, options: OnnxLoadOptions = {}): Promise<Langu
   const maxPositions = Number(config.max_position_embeddings ?? config.n_positions ?? 2048);
   const tokenizer = loadTokenizer(dir);
   const device = options.device ?? 'cpu';
-  const model = (await AutoModelForCausalLM.from_pretrained(dir, {
+  // onnxruntime-node is installed without its CUDA provider (package.json allowScripts): only the CPU runs it.
+  if (device !== 'cpu') {
+    throw new UserError(`--device ${device}: the onnx engine runs on the CPU only; drop --device (or pass --device cpu), or use --engine torch for ${device}`);
+  }
+  let model: CausalLM;
+  try {
+    model = (await AutoModelForCausalLM.from_pretrained(dir, {
     local_files_only: true,
     dtype: 'fp32',
     device: device as 'cpu',
@@ -218,6 +228,13 @@ async function load(ref: ModelRef, options: OnnxLoadOptions = {}): Promise<Langu
     // The statistics session (row-stats.ts) runs between model runs: idle spinning threads would steal its cores.
     session_options: { extra: { session: { intra_op: { allow_spinning: '0' } } } },
   } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])) as unknown as CausalLM;
+  } catch (err) {
+    // A truncated or foreign file fails inside onnxruntime with a protobuf message: name the file and the fix.
+    throw new UserError(
+      `${onnxFile}: onnxruntime cannot load the model (${firstLine(err)}); the file is truncated or not an ONNX model: ` +
+        `copy or export it again (its size is ${statSync(onnxFile).size} bytes)`,
+    );
+  }
   const fingerprint = await fingerprintModelDir(dir);
   return new OnnxModel({ id: ref.id, dir }, device, maxPositions, fingerprint, tokenizer, model, Number(config.vocab_size ?? tokenizer.vocabSize), {
     batch: options.batch ?? true,

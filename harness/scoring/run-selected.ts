@@ -34,7 +34,10 @@ export function select(settingId?: string, metricId?: string): Selection {
 }
 
 /** Scores every selected pair; returns how many were scored (settings without statistics are reported and skipped). */
-export async function scoreSelected(sel: Selection, opts: { updateFloor: boolean; golden: boolean }): Promise<number> {
+export async function scoreSelected(
+  sel: Selection,
+  opts: { updateFloor: boolean; golden: boolean; onRecord?: (rec: Awaited<ReturnType<typeof scoreMetric>>) => void },
+): Promise<number> {
   let scored = 0;
   for (const setting of sel.settings) {
     const stats = await loadSettingStats(setting);
@@ -46,6 +49,7 @@ export async function scoreSelected(sel: Selection, opts: { updateFloor: boolean
     for (const metric of sel.metrics) {
       const rec = await scoreMetric(metric, setting, stats.stats, { path: setting.downstreamPath, values: downstream.values }, opts);
       console.log(heldOutLine(rec));
+      opts.onRecord?.(rec);
       scored++;
       if (opts.golden) await writeGolden(setting, metric);
     }

@@ -8,7 +8,7 @@
 //   <cache>/entries/<k0k1>/<key>.bin        DocStats of one document (format: entry.ts)
 //   <cache>/entries/<k0k1>/<key>.cost.json  what computing it cost (tokens, seconds, engine, device)
 //   <cache>/tmp/                            temporary files (git-ignored)
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
 import { fingerprintModelDir } from '../engine/fingerprint.ts';
@@ -32,6 +32,8 @@ interface CompleteSet {
 
 interface ModelRecord {
   fingerprint: string;
+  /** The model folder the record was made from (relative to the working directory); absent in older records. */
+  dir?: string;
   engine: string;
   engineVersion: string;
   /** keyed by `${corpusSha256}/${specHash}` */
@@ -82,7 +84,38 @@ function entryPath(cacheDir: string, key: string): string {
 
 /** Writes `data` to `file` through a temporary file in <cache>/tmp and a rename: readers see all or nothing. */
 function atomicWrite(cacheDir: string, file: string, data: string | Uint8Array): void {
-  writeFileAtomic(file, data, { tmpDir: path.join(cacheDir, 'tmp') });
+  // Folders first, asking the cache folder why on failure (a read-only file system reports ENOENT for mkdir).
+  makeDir(cacheDir, path.join(cacheDir, 'tmp'));
+  makeDir(cacheDir, path.dirname(file));
+  try {
+    writeFileAtomic(file, data, { tmpDir: path.join(cacheDir, 'tmp') });
+  } catch (err) {
+    // A full disk (ENOSPC): the temporary file is gone; name the file being written (write() carries no path).
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e === 'object' && e.path === undefined) e.path = file;
+    throw err;
+  }
+}
+
+/** Removes temporary files of processes that are gone (a killed or failed run), so a successful run leaves none. */
+function sweepTmp(cacheDir: string): void {
+  const tmpDir = path.join(cacheDir, 'tmp');
+  if (!existsSync(tmpDir)) return;
+  for (const f of readdirSync(tmpDir)) {
+    const m = /\.(\d+)\.\d+\.tmp$/.exec(f);
+    if (m && !processAlive(Number(m[1]))) rmSync(path.join(tmpDir, f), { force: true });
+  }
+}
+
+/** Whether a process of this machine with that id exists (EPERM: it exists but belongs to another user). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function manifestPath(cacheDir: string): string {
@@ -102,23 +135,53 @@ function readManifest(cacheDir: string): Manifest {
 }
 
 /** Runs `fn` holding <cache>/tmp/manifest.lock, so that processes filling the same cache (parallel test workers)
- *  do not drop each other's manifest records. A lock older than a minute is taken to be left by a killed run. */
+ *  do not drop each other's manifest records. The lock file holds its owner's pid: a lock whose owner is gone
+ *  (a killed run) is broken at once, and a wait of more than a few seconds says what it waits for. */
 function withManifestLock<T>(cacheDir: string, fn: () => T): T {
   const lock = path.join(cacheDir, 'tmp', 'manifest.lock');
   mkdirSync(path.dirname(lock), { recursive: true });
-  const deadline = Date.now() + 120_000;
+  const started = Date.now();
+  const deadline = started + 120_000;
+  let told = false;
   for (;;) {
     try {
-      closeSync(openSync(lock, 'wx'));
+      const fd = openSync(lock, 'wx');
+      try {
+        writeFileSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let owner: number | undefined;
+      let age = 0;
       try {
-        if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
+        owner = Number.parseInt(readFileSync(lock, 'utf8'), 10) || undefined;
+        age = Date.now() - statSync(lock).mtimeMs;
       } catch {
-        // removed by its owner meanwhile
+        continue; // removed by its owner meanwhile
       }
-      if (Date.now() > deadline) throw new Error(`${lock}: held for over two minutes; delete it if no longproxy process is running`);
+      // No pid yet: the owner is between creating and writing it (give it a second), or an old-format lock.
+      const dead = owner !== undefined ? !processAlive(owner) : age > 60_000;
+      if (dead) {
+        // Re-read just before removing: another waiter may have broken it and taken it meanwhile.
+        try {
+          if ((Number.parseInt(readFileSync(lock, 'utf8'), 10) || undefined) !== owner) continue;
+        } catch {
+          continue;
+        }
+        warn(`${lock}: left by ${owner !== undefined ? `process ${owner}, which is gone` : 'a run over a minute ago'}; breaking it`);
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (!told && Date.now() - started > 3_000) {
+        warn(`waiting for ${lock}, held by process ${owner ?? '(unknown)'} recording the manifest of ${cacheDir}; if no longproxy process runs, delete the file`);
+        told = true;
+      }
+      if (Date.now() > deadline) {
+        throw new UserError(`${lock}: held for over two minutes by process ${owner ?? '(unknown)'}; if no longproxy process is running, delete the file and run again`);
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }
@@ -131,6 +194,21 @@ function withManifestLock<T>(cacheDir: string, fn: () => T): T {
 
 function warn(message: string): void {
   process.stderr.write(`longproxy cache: ${message}\n`);
+}
+
+/** Refuses a model id recorded for another model folder with other files (the record would be silently replaced);
+ *  the same folder with changed files (a new checkpoint) replaces the record, with a warning. */
+function checkModelRecord(cacheDir: string, prev: ModelRecord | undefined, modelId: string, modelDir: string, fingerprint: string): void {
+  if (!prev || prev.fingerprint === fingerprint) return;
+  const otherDir = prev.dir !== undefined && path.resolve(prev.dir) !== path.resolve(modelDir);
+  if (otherDir) {
+    throw new UserError(
+      `${manifestPath(cacheDir)}: model id ${JSON.stringify(modelId)} is recorded for another model folder (${prev.dir}, ` +
+        `fingerprint ${prev.fingerprint.slice(0, 12)}) than --model ${modelDir} (fingerprint ${fingerprint.slice(0, 12)}); ` +
+        `pass another --model-id, or another --cache, or delete that record from the manifest`,
+    );
+  }
+  warn(`${modelId}: the model files changed since ${manifestPath(cacheDir)} recorded them (fingerprint ${prev.fingerprint.slice(0, 12)} -> ${fingerprint.slice(0, 12)}); the record is replaced`);
 }
 
 type Loaded = { stats: DocStats; cost: ComputeCost } | { problem: string } | null;
@@ -210,6 +288,13 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
   const fingerprint = await fingerprintModelDir(o.modelDir);
   const keyOf = (doc: CorpusDocument): string =>
     entryKey({ fingerprint, engineId: o.engineId, engineVersion: version, corpusSha256: o.corpus.sha256, doc, spec: o.spec });
+  const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
+  const recorded = (m: Manifest): boolean => {
+    const r = m.models[o.modelId];
+    return !!r && r.fingerprint === fingerprint && r.engine === o.engineId && r.engineVersion === version && !!r.complete[setKey];
+  };
+  const before = readManifest(cacheDir);
+  checkModelRecord(cacheDir, before.models[o.modelId], o.modelId, o.modelDir, fingerprint);
 
   const results: ({ stats: DocStats; cost: ComputeCost } | null)[] = o.corpus.documents.map((doc) => {
     const got = loadEntry(cacheDir, keyOf(doc));
@@ -234,9 +319,17 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
       }
       const r = await computeDocStats(model, doc, o.spec);
       const file = entryPath(cacheDir, keyOf(doc));
-      // Cost first, entry last: an entry on disk always has its cost beside it.
-      atomicWrite(cacheDir, `${file.slice(0, -4)}.cost.json`, `${JSON.stringify(r.cost)}\n`);
-      atomicWrite(cacheDir, file, encodeEntry(keyOf(doc), r.stats));
+      // Cost first, entry last: an entry on disk always has its cost beside it, and a failed entry write (a full
+      // disk) takes its cost file with it.
+      const costFile = `${file.slice(0, -4)}.cost.json`;
+      atomicWrite(cacheDir, costFile, `${JSON.stringify(r.cost)}\n`);
+      try {
+        atomicWrite(cacheDir, file, encodeEntry(keyOf(doc), r.stats));
+      } catch (err) {
+        rmSync(costFile, { force: true });
+        await model.dispose();
+        throw err;
+      }
       results[i] = r;
     }
     done++;
@@ -246,19 +339,24 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
   }
   if (model) await model.dispose();
 
+  const valid = results as { stats: DocStats; cost: ComputeCost }[];
+  const result = { model: o.modelId, spec: canonicalSpec(o.spec), docs: valid.map((r) => r.stats), cost: sumCost(valid.map((r) => r.cost), o.engineId) };
+  // Everything served from a set the manifest records already: no lock, no write (a read-only cache works).
+  if (!model && recorded(before)) return result;
+
   withManifestLock(cacheDir, () => {
     // Re-read under the lock: another process may have recorded other models meanwhile.
     const manifest = readManifest(cacheDir);
-    const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
     const prev = manifest.models[o.modelId];
+    checkModelRecord(cacheDir, prev, o.modelId, o.modelDir, fingerprint);
     const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === version;
-    const rec: ModelRecord = same ? prev : { fingerprint, engine: o.engineId, engineVersion: version, complete: {} };
+    const rec: ModelRecord = same ? prev : { fingerprint, dir: path.relative(process.cwd(), path.resolve(o.modelDir)) || '.', engine: o.engineId, engineVersion: version, complete: {} };
     if (same && rec.complete[setKey]) return;
     rec.complete[setKey] = { corpus: path.relative(process.cwd(), path.resolve(o.corpus.path)), spec: canonicalSpec(o.spec), docs: o.corpus.documents.map((d) => d.id) };
     manifest.models[o.modelId] = rec;
     const sorted: Manifest = { format: 1, models: Object.fromEntries(Object.entries(manifest.models).sort(([a], [b]) => (a < b ? -1 : 1))) };
     atomicWrite(cacheDir, manifestPath(cacheDir), `${JSON.stringify(sorted, null, 1)}\n`);
   });
-  const valid = results as { stats: DocStats; cost: ComputeCost }[];
-  return { model: o.modelId, spec: canonicalSpec(o.spec), docs: valid.map((r) => r.stats), cost: sumCost(valid.map((r) => r.cost), o.engineId) };
+  sweepTmp(cacheDir);
+  return result;
 }

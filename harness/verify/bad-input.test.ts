@@ -1,7 +1,9 @@
-// Every bad input of issue 2 is refused by both verifiers: non-zero exit, a message naming the file and the
-// problem, and no output file. The Python side runs in one batched interpreter.
+// Every bad input of issues 2 and 11 is refused by both verifiers: non-zero exit, a message naming the file and
+// the problem, no output file, and every file of the case byte-identical afterwards (an --out that names an
+// input must not replace it). The Python side runs in one batched interpreter.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,10 +15,12 @@ import { REPO_ROOT } from '../util/paths.ts';
 interface BadCase {
   name: string;
   /** Raw file contents; undefined = the file does not exist. */
-  submission: string | undefined;
-  downstream: string | undefined;
+  submission: string | Buffer | undefined;
+  downstream: string | Buffer | undefined;
   /** Which file the message must name. */
-  culprit: 'submission' | 'downstream';
+  culprit: 'submission' | 'downstream' | 'out';
+  /** --out names the submission, the downstream file, a symlink to the submission, or an existing folder. */
+  out?: 'submission' | 'downstream' | 'symlink' | 'folder';
   problem: RegExp;
   downstreamName?: string;
   metricKey?: string;
@@ -51,6 +55,17 @@ const CASES: BadCase[] = [
   { name: 'downstream NaN', submission: obj(good), downstream: down.replace('24', 'NaN'), culprit: 'downstream', problem: /"m-c".*non-finite/ },
   { name: 'downstream nested without overall', submission: obj(good), downstream: JSON.stringify(Object.fromEntries(models.map((m) => [m, { ruler: 1 }]))), culprit: 'downstream', problem: /without "overall"/ },
   { name: 'downstream with two models', submission: obj(good.slice(0, 2)), downstream: '{"m-a": 1, "m-b": 2}', culprit: 'downstream', problem: /2 models; at least 3/ },
+  // Issue 11: what Python's json refuses must be refused by both (a BOM), and bytes that are not UTF-8.
+  { name: 'submission with a UTF-8 BOM', submission: `\ufeff${obj(good)}`, downstream: down, culprit: 'submission', problem: /Unexpected UTF-8 BOM.*without a byte order mark/ },
+  { name: 'downstream with a UTF-8 BOM', submission: obj(good), downstream: `\ufeff${down}`, culprit: 'downstream', problem: /Unexpected UTF-8 BOM/ },
+  { name: 'Latin-1 submission', submission: Buffer.from(obj([...good.slice(0, 4), ['m-\u00e9', '1']]), 'latin1'), downstream: down, culprit: 'submission', problem: /not UTF-8 text \(byte 48\).*save it as UTF-8/ },
+  { name: 'cut UTF-8 sequence in downstream', submission: obj(good), downstream: Buffer.concat([Buffer.from(down.slice(0, -1)), Buffer.from([0xe2, 0x82]), Buffer.from('}')]), culprit: 'downstream', problem: /not UTF-8 text \(byte/ },
+  { name: 'duplicate model key in downstream', submission: obj(good), downstream: `${down.slice(0, -1)}, "m-b": 3}`, culprit: 'downstream', problem: /duplicate model or key "m-b"/ },
+  { name: 'duplicate key inside a row', submission: `[${models.map((m, i) => `{"model": "${m}", "score": ${i}${i === 1 ? ', "score": 7' : ''}}`).join(', ')}]`, downstream: down, culprit: 'submission', problem: /duplicate model or key "score"/ },
+  { name: '--out equal to --submission', submission: obj(good), downstream: down, culprit: 'out', out: 'submission', problem: /same file as --submission.*choose another output path/ },
+  { name: '--out equal to --downstream', submission: obj(good), downstream: down, culprit: 'out', out: 'downstream', problem: /same file as --downstream/ },
+  { name: '--out a symlink to the submission', submission: obj(good), downstream: down, culprit: 'out', out: 'symlink', problem: /same file as --submission/ },
+  { name: '--out an existing folder', submission: obj(good), downstream: down, culprit: 'out', out: 'folder', problem: /is a folder; give a file path/ },
   {
     // A stand-in under the official name in a temporary folder, with the wrong model set: must be refused.
     name: 'official downstream name without the 17 models',
@@ -65,13 +80,21 @@ const CASES: BadCase[] = [
 let dir: string;
 const filesOf = (c: BadCase, i: number) => {
   const d = path.join(dir, `case-${i}`);
-  return {
-    submission: path.join(d, 'submission.json'),
-    downstream: path.join(d, c.downstreamName ?? 'downstream.json'),
-    outTs: path.join(d, 'out-ts.json'),
-    outPy: path.join(d, 'out-py.json'),
-  };
+  const submission = path.join(d, 'submission.json');
+  const downstream = path.join(d, c.downstreamName ?? 'downstream.json');
+  const outOf = (own: string) =>
+    c.out === 'submission' ? submission : c.out === 'downstream' ? downstream : c.out === 'symlink' ? path.join(d, 'link.json') : c.out === 'folder' ? path.join(d, 'folder') : own;
+  return { dir: d, submission, downstream, outTs: outOf(path.join(d, 'out-ts.json')), outPy: outOf(path.join(d, 'out-py.json')) };
 };
+/** Every file of a case folder with its bytes' hash: the inputs must be the same after a refused run. */
+const snapshot = (d: string) =>
+  Object.fromEntries(
+    readdirSync(d, { recursive: true, encoding: 'utf8' })
+      .filter((f) => statSync(path.join(d, f)).isFile())
+      .map((f) => [f, createHash('sha256').update(readFileSync(path.join(d, f))).digest('hex')]),
+  );
+const culpritOf = (c: BadCase, f: ReturnType<typeof filesOf>, out: string) => (c.culprit === 'submission' ? f.submission : c.culprit === 'downstream' ? f.downstream : out);
+const before: Record<string, string>[] = [];
 const argv = (c: BadCase, i: number, out: string) => {
   const f = filesOf(c, i);
   return ['--submission', f.submission, '--downstream', f.downstream, '--metric-key', c.metricKey ?? 'score', '--n-boot', '5', '--out', out];
@@ -84,6 +107,9 @@ beforeAll(() => {
     mkdirSync(path.dirname(f.submission), { recursive: true });
     if (c.submission !== undefined) writeFileSync(f.submission, c.submission);
     if (c.downstream !== undefined) writeFileSync(f.downstream, c.downstream);
+    if (c.out === 'symlink') symlinkSync('submission.json', f.outTs);
+    if (c.out === 'folder') mkdirSync(f.outTs);
+    before[i] = snapshot(f.dir);
   });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,9 +129,10 @@ describe('longproxy verify refuses bad input', () => {
     }
     const message = errors.join('\n');
     expect(code).not.toBe(0);
-    expect(message).toContain(c.culprit === 'submission' ? f.submission : f.downstream);
+    expect(message).toContain(culpritOf(c, f, f.outTs));
     expect(message).toMatch(c.problem);
-    expect(existsSync(f.outTs)).toBe(false);
+    if (!c.out) expect(existsSync(f.outTs)).toBe(false);
+    expect(snapshot(f.dir)).toEqual(before[i]);
   });
 
   it('keeps an existing good output file when the input is bad', async () => {
@@ -140,8 +167,9 @@ describe.skipIf(noPython !== undefined)(`the Python reference refuses the same i
   it.each(CASES.map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
     const f = filesOf(c, i);
     expect(runs[i].code).toBe(1);
-    expect(runs[i].stderr).toContain(c.culprit === 'submission' ? f.submission : f.downstream);
+    expect(runs[i].stderr).toContain(culpritOf(c, f, f.outPy));
     expect(runs[i].stderr).toMatch(c.problem);
-    expect(existsSync(f.outPy)).toBe(false);
+    if (!c.out) expect(existsSync(f.outPy)).toBe(false);
+    expect(snapshot(f.dir)).toEqual(before[i]);
   });
 });

@@ -7,11 +7,11 @@ import type { LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
-import { runEnv } from '../../scoring/run-env.ts';
+import { defaultStatsCacheDir } from '../user-cache.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
 import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
 
-export const description = 'compute per-token statistics of a model over a corpus into the cache (results/cache)';
+export const description = 'compute per-token statistics of a model over a corpus into a cache (default: the user cache)';
 
 const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
 
@@ -19,7 +19,8 @@ const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
                         looked up in $LONGPROXY_MODEL_DIR/<org>/<name> and the local Hugging Face cache
   --model-id ID         id recorded in the cache (default: ID, or the folder relative to the current directory)
   --corpus FILE         proxy corpus JSON (list of {"id", "text"})
-  --cache DIR           cache folder (default $LONGPROXY_CACHE_DIR, else ${DEFAULT_CACHE_DIR})
+  --cache DIR           cache folder (default $LONGPROXY_CACHE_DIR, else ${defaultStatsCacheDir({})}); the
+                        committed ${DEFAULT_CACHE_DIR} changes only when named here
   --engine onnx|torch   engine (default onnx)
   --device DEV          cpu (default), cuda:0, ...
   --context N           tokens per long-context forward (default: the model's max_position_embeddings)
@@ -103,7 +104,7 @@ export async function run(args: string[]): Promise<number> {
   checkSpec(spec); // before loading any engine: bad flags fail fast
   const engineId = values['--engine'] ?? 'onnx';
   const engine = engineById(engineId, '--engine');
-  const cacheDir = values['--cache'] ?? runEnv().cacheDir;
+  const cacheDir = values['--cache'] ?? defaultStatsCacheDir();
   const device = values['--device'];
   let computed = 0;
   const t0 = performance.now();

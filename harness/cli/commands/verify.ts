@@ -1,6 +1,7 @@
 // `longproxy verify`: the TypeScript twin of scripts/verify_locked_no4k.py (same flags, same JSON).
 import { UserError } from '../../errors.ts';
 import { parseFlags } from '../flags.ts';
+import { checkOutPath } from '../out-path.ts';
 import { getSetting } from '../../contract/settings/index.ts';
 import { OFFICIAL_DOWNSTREAM_PATH } from '../../contract/downstream.ts';
 import type { McdCorrection } from '../../verify/core.ts';
@@ -53,11 +54,17 @@ export async function run(args: string[]): Promise<number> {
   if (nBoot < 1) throw new UserError(`--n-boot: must be at least 1, got ${nBoot}`);
   if (seed < 0 || seed >= 2 ** 32) throw new UserError(`--seed: must be an integer in [0, 2**32), got ${seed}`);
 
+  const downstreamPath = values.downstream ?? setting?.downstreamPath ?? OFFICIAL_DOWNSTREAM_PATH;
+  checkOutPath('--out', values.out, [
+    { flag: '--submission', path: values.submission },
+    { flag: '--downstream', path: downstreamPath },
+  ]);
+
   const showProgress = process.stderr.isTTY;
   const started = Date.now();
   const result = await verifySubmission({
     submissionPath: values.submission,
-    downstreamPath: values.downstream ?? setting?.downstreamPath ?? OFFICIAL_DOWNSTREAM_PATH,
+    downstreamPath,
     metricKey: values['metric-key'] as string,
     nBoot,
     seed,
