@@ -1,6 +1,10 @@
 // Teacher-forced exact match equals greedy decoding on a real model: for a few items of every task, the item is
 // correct by the top-1 flags of one forward iff generateGreedy reproduces every answer span, and the first answer
 // token's flag says whether greedy decoding's first token is right.
+//
+// The default check runs every task at 512 tokens (one depth) on a zoo model that gets some items right and some wrong (a few
+// seconds on 2 cores). The original comparison at 4096 tokens on the strongest model (about 100 s on 2 cores) is
+// opt-in: LONGPROXY_LONG_TESTS=1 npx vitest run harness/tasks/greedy.test.ts
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,58 +18,73 @@ import { downstreamSpec, loadEngine } from './settings.ts';
 
 const zoo = getSetting('zoo');
 const spec = downstreamSpec('zoo');
-// The strongest zoo model (by the locked downstream file, when it exists) gets some answers right and some wrong:
-// both sides of the equivalence are exercised.
 const downstreamFile = path.join(REPO_ROOT, zoo.downstreamPath);
-const overall: Record<string, number> = existsSync(downstreamFile)
-  ? Object.fromEntries(
-      Object.entries(JSON.parse(readFileSync(downstreamFile, 'utf8')) as Record<string, { overall: number }>).map(
-        ([id, v]) => [id, v.overall],
-      ),
-    )
-  : {};
-const ranked = [...zoo.models].sort((a, b) => (overall[b] ?? -1) - (overall[a] ?? -1));
-const strongest = ranked.length > 0 && (overall[ranked[0]] ?? 0) > 0.3 ? ranked[0] : undefined;
-const candidates = [
-  ...ranked.map((id) => zoo.modelDirs?.[id] ?? id),
-  'fixtures/models/tiny-qwen2',
-].filter((d) => existsSync(path.join(REPO_ROOT, d, 'onnx', 'model.onnx')));
+type Row = { overall: number; by_length: Record<string, number> };
+const downstream: Record<string, Row> = existsSync(downstreamFile) ? (JSON.parse(readFileSync(downstreamFile, 'utf8')) as Record<string, Row>) : {};
+const dirOf = (id: string) => zoo.modelDirs?.[id] ?? id;
+const hasWeights = (d: string) => existsSync(path.join(REPO_ROOT, d, 'onnx', 'model.onnx'));
 const haystackFile = path.join(REPO_ROOT, spec.haystackPath);
-const ready = candidates.length > 0 && existsSync(haystackFile);
 
-describe.skipIf(!ready)(
-  `teacher forcing vs greedy decoding${ready ? '' : ` (skipped: needs a zoo or fixture ONNX model and ${spec.haystackPath})`}`,
-  () => {
-    it('agree item by item on a real model', async () => {
-      const engine = await loadEngine('onnx');
-      const model = await engine.load({ id: 'greedy-check', dir: path.join(REPO_ROOT, candidates[0]) });
-      try {
-        const docs = tokenizeDocuments(loadHaystack(haystackFile).documents, model);
-        const config = { ...ZOO_TASK_CONFIG, lengths: [4096], depths: [0.3, 0.9], itemsPerCell: 1 };
-        const items = generateItems(config, model, docs);
-        let agreeCorrect = 0;
-        for (const item of items) {
-          const tf = await scoreItem(model, item);
-          const greedy = await greedyItem(model, item);
-          expect(tf.correct, item.id).toBe(greedy.correct);
-          expect(tf.spansCorrect, item.id).toBe(greedy.spansCorrect);
-          if (tf.correct) agreeCorrect++;
-          // Finer: the first answer token's top-1 flag against the first greedy token.
-          const { ids, offset } = modelInput(model, item.ids, item.spans[0].start);
-          const first = item.spans[0].start;
-          const fwd = await model.forward(ids, offset + first);
-          expect(fwd.top1[0] === 1, item.id).toBe(greedy.generated[0][0] === item.ids[first]);
-        }
-        expect(items.length).toBe(config.tasks.length * 2);
-        if (strongest !== undefined && candidates[0] === (zoo.modelDirs?.[strongest] ?? strongest)) {
-          // a model that retrieves: both right and wrong items were compared
-          expect(agreeCorrect).toBeGreaterThan(0);
-          expect(agreeCorrect).toBeLessThan(items.length);
-        }
-        console.log(`teacher forcing = greedy on ${items.length} items (${agreeCorrect} correct) of ${candidates[0]}`);
-      } finally {
-        await model.dispose();
-      }
-    });
-  },
-);
+/** Compares both scorings item by item; returns how many items were correct. */
+async function compare(modelDir: string, lengths: number[], depths: number[]): Promise<{ items: number; correct: number }> {
+  const engine = await loadEngine('onnx');
+  const model = await engine.load({ id: 'greedy-check', dir: path.join(REPO_ROOT, modelDir) });
+  try {
+    const docs = tokenizeDocuments(loadHaystack(haystackFile).documents, model);
+    const config = { ...ZOO_TASK_CONFIG, lengths, depths, itemsPerCell: 1 };
+    const items = generateItems(config, model, docs);
+    let correct = 0;
+    for (const item of items) {
+      const tf = await scoreItem(model, item);
+      const greedy = await greedyItem(model, item);
+      expect(tf.correct, item.id).toBe(greedy.correct);
+      expect(tf.spansCorrect, item.id).toBe(greedy.spansCorrect);
+      if (tf.correct) correct++;
+      // Finer: the first answer token's top-1 flag against the first greedy token.
+      const { ids, offset } = modelInput(model, item.ids, item.spans[0].start);
+      const first = item.spans[0].start;
+      const fwd = await model.forward(ids, offset + first);
+      expect(fwd.top1[0] === 1, item.id).toBe(greedy.generated[0][0] === item.ids[first]);
+    }
+    expect(items.length).toBe(config.tasks.length * lengths.length * depths.length);
+    console.log(`teacher forcing = greedy on ${items.length} items (${correct} correct) of ${modelDir} at ${lengths.join(',')} tokens`);
+    return { items: items.length, correct };
+  } finally {
+    await model.dispose();
+  }
+}
+
+// Fast check: the zoo model whose locked accuracy at 512 tokens is nearest one half, so that both right and wrong
+// items are compared (deterministic: the items are seeded and the choice follows the locked file).
+const mid = zoo.models
+  .filter((id) => downstream[id]?.by_length?.['512'] !== undefined && hasWeights(dirOf(id)))
+  .sort((a, b) => Math.abs(downstream[a].by_length['512'] - 0.5) - Math.abs(downstream[b].by_length['512'] - 0.5) || (a < b ? -1 : 1))[0];
+const fastMissing = !existsSync(haystackFile)
+  ? `${spec.haystackPath} not found`
+  : mid === undefined
+    ? `no zoo model with ONNX weights (fixtures/zoo/*/onnx/model.onnx) listed in ${zoo.downstreamPath}`
+    : undefined;
+
+describe.skipIf(fastMissing !== undefined)(`teacher forcing vs greedy decoding at 512 tokens${fastMissing ? ` (skipped: ${fastMissing})` : ''}`, () => {
+  it('agree item by item on a zoo model, over right and wrong items', async () => {
+    const r = await compare(dirOf(mid!), [512], [0.5]);
+    expect(r.correct).toBeGreaterThan(0);
+    expect(r.correct).toBeLessThan(r.items);
+  }, 30_000);
+});
+
+// Opt-in: the original comparison at 4096 tokens on the strongest model.
+const LONG = process.env.LONGPROXY_LONG_TESTS === '1';
+const ranked = [...zoo.models].sort((a, b) => (downstream[b]?.overall ?? -1) - (downstream[a]?.overall ?? -1));
+const strongest = ranked.find((id) => hasWeights(dirOf(id)));
+const longMissing = !LONG
+  ? 'opt-in, about 100 s on 2 cores: run LONGPROXY_LONG_TESTS=1 npx vitest run harness/tasks/greedy.test.ts'
+  : (fastMissing ?? (strongest === undefined ? 'no zoo model with ONNX weights' : undefined));
+
+describe.skipIf(longMissing !== undefined)(`teacher forcing vs greedy decoding at 4096 tokens${longMissing ? ` (skipped: ${longMissing})` : ''}`, () => {
+  it('agree item by item on the strongest zoo model', async () => {
+    const r = await compare(dirOf(strongest!), [4096], [0.3, 0.9]);
+    expect(r.correct).toBeGreaterThan(0);
+    expect(r.correct).toBeLessThan(r.items);
+  }, 300_000);
+});

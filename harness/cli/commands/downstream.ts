@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { getSetting } from '../../contract/settings/index.ts';
 import { UserError } from '../../errors.ts';
+import { UsageError } from '../exit-codes.ts';
 import { REPO_ROOT } from '../../util/paths.ts';
 import { buildLockedFiles, checkLockedFiles, diffInputs, lockPaths, RELOCK_COMMAND, type BreakdownFile } from '../../tasks/lockfile.ts';
 import { createProgress } from '../../tasks/progress.ts';
@@ -32,7 +33,7 @@ function parseArgs(args: string[]): { setting?: string; out?: string; itemsPerCe
     const a = args[i];
     const value = (): string => {
       const v = args[++i];
-      if (v === undefined) throw new UserError(`${a} needs a value; see --help`);
+      if (v === undefined) throw new UsageError(`${a} needs a value; see --help`);
       return v;
     };
     if (a === '--setting') out.setting = value();
@@ -43,7 +44,7 @@ function parseArgs(args: string[]): { setting?: string; out?: string; itemsPerCe
       if (!Number.isInteger(out.itemsPerCell) || out.itemsPerCell < 1) throw new UserError(`--items-per-cell ${v}: give a positive integer`);
     } else if (a === '--check') out.check = true;
     else if (a === '--help' || a === '-h') out.help = true;
-    else throw new UserError(`unknown option ${a}; see --help`);
+    else throw new UsageError(`unknown option ${a}; see --help`);
   }
   return out;
 }
@@ -54,7 +55,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (!opts.setting) throw new UserError('--setting is required (e.g. --setting zoo)');
+  if (!opts.setting) throw new UsageError('--setting is required (e.g. --setting zoo)');
   const setting = getSetting(opts.setting);
   const spec = downstreamSpec(setting.id);
   if (setting.models.length === 0) {

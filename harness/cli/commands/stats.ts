@@ -6,6 +6,7 @@ import { engineById } from '../../engine/index.ts';
 import type { LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
+import { UsageError } from '../exit-codes.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
 import { defaultStatsCacheDir } from '../user-cache.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
@@ -40,9 +41,9 @@ function parseArgs(args: string[]): { values: Record<string, string>; bos: boole
     if (a === '--help' || a === '-h') help = true;
     else if (a === '--bos') bos = true;
     else if (VALUE_FLAGS.includes(a)) {
-      if (i + 1 >= args.length) throw new UserError(`${a}: needs a value\n\n${USAGE}`);
+      if (i + 1 >= args.length) throw new UsageError(`${a}: needs a value\n\n${USAGE}`);
       values[a] = args[++i];
-    } else throw new UserError(`unknown argument ${JSON.stringify(a)}\n\n${USAGE}`);
+    } else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n\n${USAGE}`);
   }
   return { values, bos, help };
 }
@@ -87,7 +88,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const modelArg = values['--model'];
   const corpusArg = values['--corpus'];
-  if (!modelArg || !corpusArg) throw new UserError(`--model and --corpus are required\n\n${USAGE}`);
+  if (!modelArg || !corpusArg) throw new UsageError(`--model and --corpus are required\n\n${USAGE}`);
   const looksLikeDir = existsSync(modelArg) || modelArg.startsWith('.') || modelArg.startsWith('/') || modelArg.split('/').length !== 2;
   const modelDir = looksLikeDir ? path.resolve(modelArg) : resolveModelDir(modelArg);
   if (!existsSync(modelDir)) throw new UserError(`--model ${modelArg}: folder ${modelDir} not found; pass a model folder or a model id in the local cache`);
@@ -103,6 +104,9 @@ export async function run(args: string[]): Promise<number> {
   };
   checkSpec(spec); // before loading any engine: bad flags fail fast
   const engineId = values['--engine'] ?? 'onnx';
+  if (engineId === 'onnx' && values['--device'] && values['--device'] !== 'cpu') {
+    throw new UserError(`--device ${values['--device']}: the onnx engine runs on the CPU only; drop --device (or pass --device cpu), or use --engine torch for ${values['--device']}`);
+  }
   const engine = engineById(engineId, '--engine');
   const cacheDir = values['--cache'] ?? defaultStatsCacheDir();
   const device = values['--device'];

@@ -1,6 +1,6 @@
 // `longproxy verify`: the TypeScript twin of scripts/verify_locked_no4k.py (same flags, same JSON).
-import { UserError } from '../../errors.ts';
 import { parseFlags } from '../flags.ts';
+import { UsageError } from '../exit-codes.ts';
 import { checkOutPath } from '../out-path.ts';
 import { getSetting } from '../../contract/settings/index.ts';
 import { OFFICIAL_DOWNSTREAM_PATH } from '../../contract/downstream.ts';
@@ -21,11 +21,13 @@ const HELP = `usage: longproxy verify --submission S --out R [--metric-key score
   --n-boot, --seed   percentile bootstrap replicates and RandomState seed (defaults ${DEFAULT_N_BOOT}, ${DEFAULT_SEED})
   --mcd-correction   MinCovDet consistency correction of scikit-learn <= 1.7 or >= 1.8
                      (default ${DEFAULT_MCD_CORRECTION}, the rule of the Python reference on this machine)
-  --setting          take the downstream file and its required model set from a registered setting`;
+  --setting          take the downstream file and its required model set from a registered setting
+
+  Exit status (as the Python reference): 0 written, 1 bad input (nothing written), 2 usage.`;
 
 function intFlag(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new UserError(`--${name}: expected an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw)) throw new UsageError(`--${name}: expected an integer, got "${raw}"`);
   return Number(raw);
 }
 
@@ -43,16 +45,16 @@ export async function run(args: string[]): Promise<number> {
         setting: { type: 'string' },
       }, HELP);
   if (values === null) return 0;
-  if (!values.submission || !values.out) throw new UserError(`--submission and --out are required\n${HELP}`);
+  if (!values.submission || !values.out) throw new UsageError(`--submission and --out are required\n${HELP}`);
   const setting = values.setting ? getSetting(values.setting) : undefined;
   const correction = values['mcd-correction'] as string;
   if (!MCD_CORRECTIONS.includes(correction as McdCorrection)) {
-    throw new UserError(`--mcd-correction: expected one of ${MCD_CORRECTIONS.join(', ')}, got "${correction}"`);
+    throw new UsageError(`--mcd-correction: expected one of ${MCD_CORRECTIONS.join(', ')}, got "${correction}"`);
   }
   const nBoot = intFlag('n-boot', values['n-boot'], DEFAULT_N_BOOT);
   const seed = intFlag('seed', values.seed, DEFAULT_SEED);
-  if (nBoot < 1) throw new UserError(`--n-boot: must be at least 1, got ${nBoot}`);
-  if (seed < 0 || seed >= 2 ** 32) throw new UserError(`--seed: must be an integer in [0, 2**32), got ${seed}`);
+  if (nBoot < 1) throw new UsageError(`--n-boot: must be at least 1, got ${nBoot}`);
+  if (seed < 0 || seed >= 2 ** 32) throw new UsageError(`--seed: must be an integer in [0, 2**32), got ${seed}`);
 
   const downstreamPath = values.downstream ?? setting?.downstreamPath ?? OFFICIAL_DOWNSTREAM_PATH;
   checkOutPath('--out', values.out, [
