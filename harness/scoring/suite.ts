@@ -17,6 +17,7 @@ import { scoreMetric } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats, settingInputsReason } from './stats-source.ts';
+import { settingFilesProblem } from '../contract/setting-files.ts';
 import type { ScoringRecord } from './types.ts';
 
 declare module 'vitest' {
@@ -42,9 +43,15 @@ export function defineScoringSuites(metric: Metric<any>, settings: readonly Sett
 
 function defineOne(metric: Metric<any>, setting: Setting): void {
   describe(`${metric.id} scored on ${setting.id}`, () => {
+    const filesProblem = settingFilesProblem(setting, REPO_ROOT);
     const inputsReason = settingInputsReason(setting);
     let record: ScoringRecord | undefined;
-    let skipReason = inputsReason;
+    let skipReason = filesProblem ? `a file of setting ${setting.id} is bad (see the failing test above)` : inputsReason;
+
+    it(`the corpus and downstream files of ${setting.id} are valid where present`, (ctx) => {
+      expect(filesProblem, filesProblem).toBeUndefined();
+      if (inputsReason) ctx.skip(inputsReason);
+    });
 
     beforeAll(async () => {
       if (!skipReason) {

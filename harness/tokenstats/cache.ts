@@ -97,6 +97,16 @@ function atomicWrite(cacheDir: string, file: string, data: string | Uint8Array):
   }
 }
 
+/** mkdir -p; on a read-only file system Node reports ENOENT for a missing folder, so ask the cache folder why. */
+function makeDir(cacheDir: string, dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if (existsSync(cacheDir)) accessSync(cacheDir, constants.W_OK); // throws EROFS / EACCES with the path
+    throw err;
+  }
+}
+
 /** Removes temporary files of processes that are gone (a killed or failed run), so a successful run leaves none. */
 function sweepTmp(cacheDir: string): void {
   const tmpDir = path.join(cacheDir, 'tmp');
