@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TINY_MODEL_DIR, tinyModelMissing } from '../../engine/test-model.ts';
 import { REPO_ROOT } from '../../util/paths.ts';
+import { leftovers, orphanCosts } from '../../faults/harness.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lp-stats-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -76,6 +77,10 @@ describe.skipIf(missing !== undefined)(`longproxy stats on the tiny model${missi
     const b = cacheBytes(resumed);
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [f, bytes] of a) expect(b.get(f)!.equals(bytes), f).toBe(true);
+    // The resume removed what the killed run left in tmp/ (a half-written temporary, its lock), and every entry
+    // has its cost file.
+    expect(leftovers(resumed)).toEqual([]);
+    expect(orphanCosts(resumed)).toEqual([]);
   });
 
   it('reports a flipped byte in an entry and recomputes that document only', () => {
@@ -108,6 +113,7 @@ describe('longproxy stats bad input', () => {
     });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(`${dir}/onnx/model.onnx: onnx/model.onnx not found`);
+    expect(existsSync(path.join(tmp, 'c0'))).toBe(false);
   });
 
   it('rejects a stride that leaves no context, naming the flag', () => {
