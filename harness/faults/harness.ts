@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../tasks/hashing.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 
 export { REPO_ROOT };
 export const CLI = path.join(REPO_ROOT, 'bin/longproxy.js');

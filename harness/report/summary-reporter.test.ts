@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../tasks/hashing.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { countTests } from './summary-reporter.ts';
 
 // Minimal stand-ins of vitest's TestModule / TestSuite / TestCase shapes used by countTests.

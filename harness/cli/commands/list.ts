@@ -4,7 +4,7 @@ import path from 'node:path';
 import { METRICS } from '../../../metrics/registry.ts';
 import { listSettings } from '../../contract/settings/index.ts';
 import { ONNX_ENGINE_VERSION } from '../../engine/onnx-version.ts';
-import { REPO_ROOT } from '../../tasks/hashing.ts';
+import { REPO_ROOT } from '../../util/paths.ts';
 import { UsageError } from '../exit-codes.ts';
 
 export const description = 'list the registered metrics, settings or engines';
