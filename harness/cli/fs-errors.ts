@@ -6,6 +6,8 @@ const FIXES: Record<string, string> = {
   EROFS: 'the file system is read-only; write to another folder (e.g. --cache DIR, --out FILE)',
   EACCES: 'permission denied; fix the permissions or write to another folder',
   EPERM: 'operation not permitted; fix the permissions or write to another folder',
+  EISDIR: 'is a folder where a file is expected; give a file path',
+  ENOTDIR: 'a part of the path is a file where a folder is expected; give a folder path',
 };
 
 export function fileSystemMessage(err: unknown): string | undefined {

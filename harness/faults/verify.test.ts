@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashes, leftovers, longproxy, longproxyAsync, type CliRun } from './harness.ts';
+import { hashes, leftovers, longproxy, longproxyAsync, REPO_ROOT, type CliRun } from './harness.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lp-faults-verify-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -83,6 +83,25 @@ describe('longproxy verify on bad input (real CLI)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at .*\(.*:\d+:\d+\)/); // no stack trace
     expect(hashes(f.dir)).toEqual(before[i]); // inputs untouched, no result written
     expect(leftovers(f.dir)).toEqual([]);
+  });
+});
+
+describe('longproxy downstream --out that would destroy something', () => {
+  it('a folder or the haystack itself is refused before any model runs, exit 1', async () => {
+    const folder = path.join(tmp, 'downstream-out');
+    mkdirSync(folder, { recursive: true });
+    const haystack = path.join(REPO_ROOT, 'data/zoo_haystack.json');
+    const before = hashes(haystack);
+    const [dir, input] = await Promise.all([
+      longproxyAsync(['downstream', '--setting', 'zoo', '--out', folder]),
+      longproxyAsync(['downstream', '--setting', 'zoo', '--out', haystack]),
+    ]);
+    expect(dir.status, dir.stderr).toBe(1);
+    expect(dir.stderr).toMatch(new RegExp(`--out ${folder}: is a folder; give a file path`));
+    expect(input.status, input.stderr).toBe(1);
+    expect(input.stderr).toMatch(/--out \S+zoo_haystack\.json: is the same file as the haystack/);
+    expect(hashes(haystack)).toEqual(before);
+    expect(leftovers(folder)).toEqual([]);
   });
 });
 

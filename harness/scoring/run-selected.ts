@@ -14,6 +14,7 @@ import { artifactPaths, scoreMetric } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
+import { checkSettingFiles } from '../contract/setting-files.ts';
 import { goldenPath, heldOutLine } from './suite.ts';
 import { DEFAULT_N_BOOT, DEFAULT_SEED } from '../verify/core.ts';
 
@@ -40,6 +41,8 @@ export async function scoreSelected(
 ): Promise<number> {
   let scored = 0;
   for (const setting of sel.settings) {
+    // The setting's present files are validated first (a bad one is an error, never a skip).
+    checkSettingFiles(setting, REPO_ROOT);
     const stats = await loadSettingStats(setting);
     if (!stats.ok) {
       console.log(`[skip] ${setting.id}: ${stats.reason}`);

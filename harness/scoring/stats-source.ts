@@ -5,7 +5,6 @@
 // before any model loads (setting-specs.ts): a contradiction no override accepts stops the fill, naming them all.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { checkSettingFiles } from '../contract/setting-files.ts';
 import { loadCorpus } from '../contract/corpus.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import { parseOverrides, type ConfigProblem, type Override } from '../contract/model-manifest.ts';
@@ -55,8 +54,6 @@ export function configCheckError(setting: Setting, problems: readonly ConfigProb
 
 /** Statistics of every model of the setting, from the cache, computing what is missing where weights exist. */
 export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: RunEnv = runEnv()): Promise<StatsOutcome> {
-  // Present files are validated first (a bad one throws), whatever else is missing.
-  checkSettingFiles(setting, root);
   const inputs = settingInputsReason(setting, root);
   if (inputs) return { ok: false, reason: inputs };
   const engineId = engineForSetting(setting, env, root);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { getSetting } from '../../contract/settings/index.ts';
 import { UserError } from '../../errors.ts';
 import { UsageError } from '../exit-codes.ts';
+import { checkOutPath } from '../out-path.ts';
 import { REPO_ROOT } from '../../util/paths.ts';
 import { buildLockedFiles, checkLockedFiles, diffInputs, lockPaths, RELOCK_COMMAND, type BreakdownFile } from '../../tasks/lockfile.ts';
 import { createProgress } from '../../tasks/progress.ts';
@@ -64,6 +65,11 @@ export async function run(args: string[]): Promise<number> {
   const config = opts.itemsPerCell ? { ...spec.config, itemsPerCell: opts.itemsPerCell } : spec.config;
   const target = path.resolve(REPO_ROOT, opts.out ?? setting.downstreamPath);
   const paths = lockPaths(target);
+  if (!opts.check) {
+    for (const [flag, file] of [['--out', paths.downstream], ['--out (breakdown)', paths.breakdown], ['--out (lock)', paths.lock]] as const) {
+      checkOutPath(flag, file, [{ flag: 'the haystack', path: path.resolve(REPO_ROOT, spec.haystackPath) }]);
+    }
+  }
   const models = setting.models.map((id) => ({ id, dir: setting.modelDirs?.[id] ?? id }));
   const engine = await loadEngine(setting.engine);
 
