@@ -138,7 +138,7 @@ describe.skipIf(tinyModelMissing() !== undefined)(`longproxy stats faults on the
     expect(r.stderr).toMatch(/if no longproxy process runs, delete the file/);
     expect(existsSync(path.join(cache, 'manifest.json'))).toBe(true);
     expect(leftovers(cache)).toEqual([]);
-  }, 20_000);
+  }, 60_000);
 
   it('the same --model-id for another model folder is refused; the manifest keeps its record', () => {
     const cache = path.join(tmp, 'model-id');
