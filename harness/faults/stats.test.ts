@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TINY_MODEL_DIR, tinyModelMissing } from '../engine/test-model.ts';
+import { onnxRuntimeInstalled, TINY_MODEL_DIR, tinyModelMissing } from '../engine/test-model.ts';
 import { hashes, leftovers, longproxy, longproxyAsync, mountTmpfs, orphanCosts, remount, REPO_ROOT, tmpfsMissing, unmount } from './harness.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lp-faults-stats-'));
@@ -67,7 +67,8 @@ describe('longproxy stats refuses bad input before computing', () => {
   });
 });
 
-describe.skipIf(tinyModelMissing() !== undefined)(`longproxy stats faults on the tiny model${tinyModelMissing() ? ` (skipped: ${tinyModelMissing()})` : ''}`, () => {
+const noModel = tinyModelMissing() ?? (onnxRuntimeInstalled() ? undefined : `onnxruntime-node is not installed under ${path.join(REPO_ROOT, 'node_modules')} (or is the GPU run's stub)`);
+describe.skipIf(noModel !== undefined)(`longproxy stats faults on the tiny model${noModel ? ` (skipped: ${noModel})` : ''}`, () => {
   it('a truncated onnx/model.onnx: exit 1, names the file and the fix, no entry written', () => {
     const model = path.join(tmp, 'truncated-model');
     cpSync(TINY_MODEL_DIR, model, { recursive: true });
