@@ -26,6 +26,8 @@ const HELP = `usage: longproxy downstream --setting zoo [--out FILE] [--items-pe
   --items-per-cell N    override the items per task x length x depth cell (exploration only: the lock then
                         records a config that differs from the setting's, and the lock test fails)
   --check               do not run: check that the locked files match their hashes and the current inputs
+
+  Exit status: 0 done (or --check consistent); 1 bad input or --check found a problem; 2 usage.
 `;
 
 function parseArgs(args: string[]): { setting?: string; out?: string; itemsPerCell?: number; check: boolean; help: boolean } {

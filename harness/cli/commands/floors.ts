@@ -11,7 +11,9 @@ const HELP = `usage: longproxy floors [--update] [--setting ID] [--metric ID]
   Without --update: prints ${FLOORS_PATH}.
   --update   scores the selected metrics on the selected settings and records each floor as the measured held-out
              mean Spearman minus ${FLOOR_MARGIN} (rounded down to 4 decimals). The only way floors change; the
-             scoring suites do the same when run with LONGPROXY_UPDATE_FLOORS=1.`;
+             scoring suites do the same when run with LONGPROXY_UPDATE_FLOORS=1.
+
+  Exit status: 0 done; 1 bad input or nothing scored; 2 usage.`;
 
 export async function run(args: string[]): Promise<number> {
   const values = parseFlags(args, { update: { type: 'boolean' }, setting: { type: 'string' }, metric: { type: 'string' } }, HELP);

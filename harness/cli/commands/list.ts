@@ -14,7 +14,9 @@ const HELP = `usage: longproxy list ${KINDS.join('|')}
 
   metrics    id, direction (higher or lower is better) and description of every metric of metrics/registry.ts
   settings   id, model count, engine, downstream file (and whether it is present) of every registered setting
-  engines    id, version and device options of the engines that compute token statistics`;
+  engines    id, version and device options of the engines that compute token statistics
+
+  Exit status: 0 listed; 2 usage (no or an unknown kind).`;
 
 const ENGINES = [
   { id: 'onnx', version: ONNX_ENGINE_VERSION, note: 'onnxruntime-node, CPU only (--device cpu); reads <model>/onnx/model.onnx' },

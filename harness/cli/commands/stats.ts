@@ -28,7 +28,9 @@ const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
   --stride S            sliding-window stride for longer documents (default N/2)
   --short-windows LIST  comma-separated SIZE or SIZE/STEP (default step SIZE/4), e.g. 4096/1024 or 256,1024
   --max-tokens M        cut documents to M tokens (default 0 = no cut)
-  --bos                 prepend the tokenizer's BOS token (LongPPL runs without it)`;
+  --bos                 prepend the tokenizer's BOS token (LongPPL runs without it)
+
+  Exit status: 0 done; 1 bad input, a full or read-only disk (the message names the file and the fix); 2 usage.`;
 
 const VALUE_FLAGS = ['--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
 
