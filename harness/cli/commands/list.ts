@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { METRICS } from '../../../metrics/registry.ts';
 import { listSettings } from '../../contract/settings/index.ts';
-import { ONNX_ENGINE_VERSION } from '../../engine/onnx-version.ts';
+import { ENGINE_IDS, ENGINES } from '../../engine/index.ts';
 import { REPO_ROOT } from '../../util/paths.ts';
 import { UsageError } from '../exit-codes.ts';
 
@@ -18,10 +18,6 @@ const HELP = `usage: longproxy list ${KINDS.join('|')}
 
   Exit status: 0 listed; 2 usage (no or an unknown kind).`;
 
-const ENGINES = [
-  { id: 'onnx', version: ONNX_ENGINE_VERSION, note: 'onnxruntime-node, CPU only (--device cpu); reads <model>/onnx/model.onnx' },
-  { id: 'torch', version: '1', note: 'Python worker (/usr/bin/python3 with torch); --device cpu or cuda:N' },
-];
 
 export async function run(args: string[]): Promise<number> {
   if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
@@ -43,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
       console.log(`${s.id.padEnd(w)}  ${String(s.models.length).padStart(3)} models  engine ${s.engine.padEnd(5)}  downstream ${s.downstreamPath} (${present})  ${s.description}`);
     }
   } else {
-    for (const e of ENGINES) console.log(`${e.id.padEnd(5)}  version ${e.version}  ${e.note}`);
+    for (const id of ENGINE_IDS) console.log(`${id.padEnd(5)}  version ${ENGINES[id].version}  ${ENGINES[id].description}`);
   }
   return 0;
 }
