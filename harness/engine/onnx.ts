@@ -43,7 +43,7 @@ function firstLine(err: unknown): string {
 
 function requireFile(file: string, what: string): void {
   if (!existsSync(file)) {
-    throw new UserError(`${file}: ${what} not found; an onnx model folder needs config.json, tokenizer.json and onnx/model.onnx (Hugging Face / transformers.js layout)`);
+    throw new UserError(`${file}: ${what} not found; an onnx model folder needs config.json, tokenizer.json (or tokenizer.model) and onnx/model.onnx (Hugging Face / transformers.js layout)`);
   }
 }
 
@@ -202,7 +202,6 @@ async function load(ref: ModelRef, options: OnnxLoadOptions = {}): Promise<Langu
   const dir = path.resolve(ref.dir);
   const configFile = path.join(dir, 'config.json');
   requireFile(configFile, 'config.json');
-  requireFile(path.join(dir, 'tokenizer.json'), 'tokenizer.json');
   const onnxFile = path.join(dir, 'onnx', 'model.onnx');
   requireFile(onnxFile, 'onnx/model.onnx');
   let config: Record<string, unknown>;

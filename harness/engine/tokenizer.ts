@@ -1,4 +1,4 @@
-// A Hugging Face tokenizer (tokenizer.json) loaded offline, with the UTF-8 byte span of every token in the text.
+// A Hugging Face tokenizer (tokenizer.json, or one built from tokenizer.model) loaded offline, with the UTF-8 byte span of every token in the text.
 // transformers.js gives no offsets, so spans come from the tokens' own bytes: byte-level BPE (GPT-2, Qwen2) maps
 // each character of a token back to one byte; SentencePiece-style vocabularies (Llama-2) turn "▁" into a space
 // and <0xHH> byte-fallback pieces into single bytes. The token bytes are then walked along the text's bytes; the
@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import { UserError } from '../errors.ts';
+import { tokenizerJsonFor, type TokenizerSource } from './sentencepiece-convert.ts';
 import type { TokenizedText } from './types.ts';
 
 interface TokenizerJson {
@@ -60,6 +61,8 @@ export class SpanTokenizer {
     private readonly hf: PreTrainedTokenizer,
     json: TokenizerJson,
     config: Record<string, unknown>,
+    /** Where the tokenizer.json came from: the folder's own, or built from its tokenizer.model. */
+    readonly origin: TokenizerSource = 'tokenizer.json',
   ) {
     this.pieces = [];
     const vocab = Array.isArray(json.model.vocab) ? json.model.vocab.map(([p], i) => [p, i] as const) : Object.entries(json.model.vocab);
@@ -163,9 +166,11 @@ function readJson(file: string, what: string): Record<string, unknown> {
   }
 }
 
-/** Loads `tokenizer.json` (+ `tokenizer_config.json` when present) from a folder; no network. */
-export function loadTokenizer(dir: string): SpanTokenizer {
-  const json = readJson(path.join(dir, 'tokenizer.json'), 'tokenizer.json') as unknown as TokenizerJson;
+/** Loads the folder's tokenizer.json, or the one built from its tokenizer.model (sentencepiece-convert.ts), with
+ *  `tokenizer_config.json` when present; no network. */
+export function loadTokenizer(dir: string, env: NodeJS.ProcessEnv = process.env): SpanTokenizer {
+  const where = tokenizerJsonFor(dir, env);
+  const json = readJson(where.path, 'tokenizer.json') as unknown as TokenizerJson;
   const configFile = path.join(dir, 'tokenizer_config.json');
   let config: Record<string, unknown> = {};
   try {
@@ -174,5 +179,5 @@ export function loadTokenizer(dir: string): SpanTokenizer {
     if (!(err instanceof UserError) || !/not found/.test(err.message)) throw err;
   }
   const hf = new PreTrainedTokenizer(json, config);
-  return new SpanTokenizer(path.join(dir, 'tokenizer.json'), hf, json, config);
+  return new SpanTokenizer(where.path, hf, json, config, where.source);
 }

@@ -7,6 +7,7 @@ import { UserError } from '../errors.ts';
 import { fingerprintModelDir } from './fingerprint.ts';
 import { ropeLabel, type RopePolicy } from './rope-policy.ts';
 import { TORCH_ENGINE_VERSION } from './torch-version.ts';
+import { tokenizerJsonFor, type TokenizerJsonLocation } from './sentencepiece-convert.ts';
 import { loadTokenizer } from './tokenizer.ts';
 import type {
   Engine,
@@ -97,10 +98,13 @@ interface LoadReply {
   /** The RoPE policy the worker applies, and whether it depends on the forward's length. */
   rope?: RopePolicy;
   ropeDynamic?: boolean;
+  /** What the worker checks every document's ids against (scripts/torch_worker/tokenizer_check.py), or
+   *  "unavailable: <why>". */
+  tokenizerCheck: string;
 }
 
 function asUserError(err: unknown, ref: ModelRef): never {
-  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported)/.test(err.kind)) {
+  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported|tokenizer_mismatch)/.test(err.kind)) {
     throw new UserError(`model ${ref.id} (dir ${ref.dir}): ${err.message}`);
   }
   throw err;
@@ -187,16 +191,25 @@ class TorchModel implements LanguageModel {
     return { logprob: unpackF32(r.logprob), entropy: unpackF32(r.entropy), top1: unpackU8(r.top1) };
   }
 
-  async runPlan(ids: Int32Array, plan: readonly PlannedForward[], addBos: boolean): Promise<PlanOutputs> {
+  /** With `text` (the document `ids` are the tokens of, possibly cut), the worker first checks the ids against the
+   *  folder's Python tokenizer; a disagreement is a UserError and nothing is computed. */
+  async runPlan(ids: Int32Array, plan: readonly PlannedForward[], addBos: boolean, text?: string): Promise<PlanOutputs> {
     const r = await this.call<{
       logprob: Record<string, Packed>;
       entropy: Packed;
       top1: Packed;
       tokensProcessed: number;
-    }>('run_plan', { ids: pack(ids), plan, addBos });
+      tokenizerCheck: string;
+    }>('run_plan', { ids: pack(ids), plan, addBos, ...(text === undefined ? {} : { text }) }).catch((err) => asUserError(err, this.ref));
     const logprob: Record<string, Float32Array> = {};
     for (const [k, v] of Object.entries(r.logprob)) logprob[k] = unpackF32(v);
-    return { logprob, entropy: unpackF32(r.entropy), top1: unpackU8(r.top1), tokensProcessed: r.tokensProcessed };
+    return {
+      logprob,
+      entropy: unpackF32(r.entropy),
+      top1: unpackU8(r.top1),
+      tokensProcessed: r.tokensProcessed,
+      tokenizerCheck: r.tokenizerCheck,
+    };
   }
 
   async generateGreedy(ids: Int32Array, maxNewTokens: number): Promise<Int32Array> {
@@ -217,6 +230,10 @@ export const torchEngine = {
   async load(ref: ModelRef, options: TorchLoadOptions = {}): Promise<TorchModel> {
     const isToy = ref.dir.startsWith('toy:');
     const dir = isToy ? ref.dir : path.resolve(ref.dir);
+    // The folder's tokenizer.json, or the one built from its tokenizer.model: the worker loads the same file.
+    // With neither (or no folder) the worker names what is missing.
+    const hasTokenizer = !isToy && existsSync(dir) && ['tokenizer.json', 'tokenizer.model'].some((f) => existsSync(path.join(dir, f)));
+    const tok: TokenizerJsonLocation | undefined = hasTokenizer ? tokenizerJsonFor(dir) : undefined;
     const worker = new WorkerProcess(options.python);
     try {
       // The cache keys entries by TORCH_ENGINE_VERSION: it must be the version of the worker that computes them.
@@ -236,6 +253,9 @@ export const torchEngine = {
           batchTokens: options.batchTokens,
           chunk: options.chunk,
           rope: options.rope,
+          tokenizerJson: tok?.path,
+          tokenizerSource: tok?.source,
+          tokenizerModel: tok?.source === 'built from tokenizer.model' ? path.join(dir, 'tokenizer.model') : undefined,
         })
         .catch((err) => asUserError(err, ref));
       // The folder's fingerprint is engine-independent (harness/engine/fingerprint.ts), as the cache expects.
@@ -245,9 +265,11 @@ export const torchEngine = {
           ? await fingerprintModelDir(dir)
           : sha256(`hf-cache:${ref.id}`);
       // The ONNX engine's tokenizer of the same folder: identical ids and byte spans by construction.
-      const tokenizer =
-        options.tokenizer ??
-        (isToy ? toyByteTokenizer : existsSync(path.join(dir, 'tokenizer.json')) ? loadTokenizer(dir) : undefined);
+      const tokenizer = options.tokenizer ?? (isToy ? toyByteTokenizer : tok ? loadTokenizer(dir) : undefined);
+      // Said at load, not only in each document's cost: a run without the check must not look like a checked one.
+      if (!info.tokenizerCheck?.startsWith('agreed')) {
+        process.stderr.write(`torch engine (${ref.id}): run-time tokenizer check ${info.tokenizerCheck ?? 'unavailable: the worker does not report one'}\n`);
+      }
       return new TorchModel(ref, worker, info, fingerprint, options.onProgress, tokenizer);
     } catch (err) {
       await worker.close();

@@ -45,6 +45,9 @@ export interface PlanOutputs {
   top1: Uint8Array;
   /** Tokens fed through the model, all forwards counted. */
   tokensProcessed: number;
+  /** Engines that check the ids against the model folder's own tokenizer (torch) say what they compared with, or
+   *  why the check was unavailable; absent where no check exists (onnx: its tokenizer made the ids). */
+  tokenizerCheck?: string;
 }
 
 export interface LanguageModel {
@@ -67,7 +70,7 @@ export interface LanguageModel {
   /** One forward over ids (length <= maxPositions); scores positions [scoreFrom, ids.length), scoreFrom >= 1. */
   forward(ids: Int32Array, scoreFrom: number): Promise<ForwardResult>;
   /** Runs a whole plan. Engines that batch (torch) implement it natively; others loop over forward(). */
-  runPlan(ids: Int32Array, plan: readonly PlannedForward[], addBos: boolean): Promise<PlanOutputs>;
+  runPlan(ids: Int32Array, plan: readonly PlannedForward[], addBos: boolean, text?: string): Promise<PlanOutputs>;
   /** Greedy decoding of up to maxNewTokens tokens after ids (stops at EOS). */
   generateGreedy(ids: Int32Array, maxNewTokens: number): Promise<Int32Array>;
   dispose(): Promise<void>;

@@ -240,11 +240,13 @@ function loadEntry(cacheDir: string, key: string): Loaded {
 function sumCost(costs: ComputeCost[], fallbackEngine: string): ComputeCost {
   const devices = [...new Set(costs.map((c) => c.device))].sort();
   const engines = [...new Set(costs.map((c) => c.engine))].sort();
+  const checks = [...new Set(costs.flatMap((c) => (c.tokenizerCheck === undefined ? [] : [c.tokenizerCheck])))].sort();
   return {
     engine: engines.join('+') || fallbackEngine,
     device: devices.join('+') || 'none',
     tokensProcessed: costs.reduce((a, c) => a + c.tokensProcessed, 0),
     wallSeconds: costs.reduce((a, c) => a + c.wallSeconds, 0),
+    ...(checks.length === 0 ? {} : { tokenizerCheck: checks.join('; ') }),
   };
 }
 

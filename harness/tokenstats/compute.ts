@@ -36,10 +36,16 @@ export async function computeDocStats(model: LanguageModel, doc: CorpusDocument,
   }
   const tokens = cutTokens(tokenized, spec.maxTokens);
   const plan = planForwards(tokens.ids.length, spec);
-  const out = await model.runPlan(tokens.ids, plan, spec.addBos);
+  const out = await model.runPlan(tokens.ids, plan, spec.addBos, doc.text);
   const stats = assembleDocStats(doc.id, tokens, spec, out);
   return {
     stats,
-    cost: { engine: model.engine, device: model.device, tokensProcessed: out.tokensProcessed, wallSeconds: (performance.now() - t0) / 1000 },
+    cost: {
+      engine: model.engine,
+      device: model.device,
+      tokensProcessed: out.tokensProcessed,
+      wallSeconds: (performance.now() - t0) / 1000,
+      ...(out.tokenizerCheck === undefined ? {} : { tokenizerCheck: out.tokenizerCheck }),
+    },
   };
 }

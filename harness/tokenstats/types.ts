@@ -65,6 +65,8 @@ export interface ComputeCost {
   /** Tokens passed through the model, all forwards counted (long and short passes). */
   tokensProcessed: number;
   wallSeconds: number;
+  /** The engine's run-time tokenizer check (torch: what the ids were compared with, or why it was unavailable). */
+  tokenizerCheck?: string;
 }
 
 /** Statistics of one model over a whole corpus: the only input a metric gets. */

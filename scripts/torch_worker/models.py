@@ -157,7 +157,7 @@ class FastTokenizer:
 
 
 def load_native_backend(model_dir, config, device, dtype, dtype_name, no_transformers: bool,
-                        rope: dict | None = None) -> Loaded:
+                        rope: dict | None = None, tok_path: str | None = None) -> Loaded:
     """The torch-only decoder (native.py), for machines without transformers."""
     from native import load_native
     model, why = load_native(model_dir, config, device, dtype, rope)
@@ -184,13 +184,13 @@ def load_native_backend(model_dir, config, device, dtype, dtype_name, no_transfo
                   max_positions=max_positions(config, rope), rope=check_policy(rope),
                   rope_dynamic=is_length_dependent(config, rope),
                   bos_id=special_id(model_dir, config, "bos"), eos_id=eos, vocab_size=int(model.w["lm_head.weight"].shape[0]),
-                  dtype=dtype_name, tokenizer=native_tokenizer(model_dir), generate=generate, attn="native-eager")
+                  dtype=dtype_name, tokenizer=native_tokenizer(tok_path), generate=generate, attn="native-eager")
 
 
-def native_tokenizer(model_dir: str):
+def native_tokenizer(tok_path: str):
     """The Rust fast tokenizer when the tokenizers package is there; else None (the TS side tokenizes)."""
     try:
-        return FastTokenizer(os.path.join(model_dir, "tokenizer.json"))
+        return FastTokenizer(tok_path)
     except ImportError:
         return None
 
@@ -210,17 +210,20 @@ def special_id(model_dir: str, config: dict, key: str) -> int | None:
 
 
 def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_name: str | None,
-            rope: dict | None = None) -> Loaded:
-    """rope: the RoPE policy (rope.py) the harness asks for; None = as the config says."""
+            rope: dict | None = None, tokenizer_json: str | None = None) -> Loaded:
+    """rope: the RoPE policy (rope.py) the harness asks for; None = as the config says. tokenizer_json: the
+    engine's tokenizer.json for this folder (its own, or the one built from its tokenizer.model into longproxy's
+    cache, harness/engine/sentencepiece-convert.ts); default the folder's own."""
     model_dir = resolve_dir(model_dir, model_id)
     cfg_path = os.path.join(model_dir, "config.json")
     if not os.path.isfile(cfg_path):
         raise LoadError("missing_model", f"{cfg_path} not found; fix: the model folder must hold config.json "
                                          "and the weights in Hugging Face layout")
-    tok_path = os.path.join(model_dir, "tokenizer.json")
+    tok_path = tokenizer_json or os.path.join(model_dir, "tokenizer.json")
     if not os.path.isfile(tok_path):
         raise LoadError("missing_tokenizer", f"{tok_path} not found; fix: copy the model's tokenizer.json (the "
-                                             "fast tokenizer) into the folder")
+                                             "fast tokenizer) or tokenizer.model into the folder (the engine builds "
+                                             "a tokenizer.json from tokenizer.model)")
     with open(cfg_path) as fh:
         config = json.load(fh)
     try:
@@ -237,7 +240,8 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
     except ImportError:
         transformers = None
     if transformers is None or os.environ.get("LONGPROXY_TORCH_BACKEND") == "native":
-        return load_native_backend(model_dir, config, device, dtype, dtype_name, transformers is None, rope)
+        return load_native_backend(model_dir, config, device, dtype, dtype_name, transformers is None, rope,
+                                   tok_path)
     from transformers import AutoModelForCausalLM
     attn = "sdpa"
     if device.type == "cuda" and dtype in (torch.bfloat16, torch.float16):  # flash-attn has no float32 kernels

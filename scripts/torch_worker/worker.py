@@ -21,6 +21,7 @@ from models import LoadError, Loaded, load_hf, load_toy  # noqa: E402
 from plan import Forward, parse_plan, run_plan  # noqa: E402
 from protocol import Channel, pack, unpack  # noqa: E402
 from stats import OutOfMemory  # noqa: E402
+from tokenizer_check import TokenizerCheck  # noqa: E402
 
 # The torch engine's version: the TypeScript engine (harness/engine/index.ts, TORCH_ENGINE_VERSION) checks it in the
 # hello reply, so the version in the cache key is the worker's. Bump both when the numerics change.
@@ -31,6 +32,7 @@ class Worker:
     def __init__(self, channel: Channel):
         self.ch = channel
         self.model: Loaded | None = None
+        self.tokenizer_check: TokenizerCheck | None = None
         self.device = torch.device("cpu")
         self.batch_tokens = 20480
         self.chunk = 4096
@@ -57,13 +59,17 @@ class Worker:
             if rope and rope.get("kind") != "as-config":
                 raise LoadError("unsupported", f"the toy model has learned positions: no RoPE policy {rope}")
             self.model = load_toy(req["dir"], self.device)
+            self.tokenizer_check = TokenizerCheck.for_toy(self.model.tokenizer)
         else:
-            self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"), rope)
+            self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"), rope,
+                                 req.get("tokenizerJson"))
+            self.tokenizer_check = TokenizerCheck.for_folder(req.get("tokenizerJson"), req.get("tokenizerSource"),
+                                                             req.get("tokenizerModel"))
         m = self.model
         return {"device": str(self.device), "maxPositions": m.max_positions, "bosTokenId": m.bos_id,
                 "eosTokenId": m.eos_id, "vocabSize": m.vocab_size, "dtype": m.dtype, "attn": m.attn,
                 "workerTokenizer": m.tokenizer is not None, "rope": m.rope or {"kind": "as-config"},
-                "ropeDynamic": m.rope_dynamic}
+                "ropeDynamic": m.rope_dynamic, "tokenizerCheck": self.tokenizer_check.status()}
 
     def need_tokenizer(self):
         tok = self.need_model().tokenizer
@@ -104,10 +110,14 @@ class Worker:
         ids = unpack(req["ids"])
         add_bos = bool(req["addBos"])
         plan = parse_plan(req["plan"], len(ids), add_bos)
+        # Before any forward: the ids must be what the folder's Python tokenizer makes of the text (a mismatch
+        # raises, and the engine stops this model).
+        check = (self.tokenizer_check.check(req["text"], ids) if isinstance(req.get("text"), str)
+                 else "not run: the engine sent no text with the ids")
         out = self._run(ids, plan, add_bos, req.get("id"))
         return {"logprob": {k: pack(v.numpy(), "f32") for k, v in out["logprob"].items()},
                 "entropy": pack(out["entropy"].numpy(), "f32"), "top1": pack(out["top1"].numpy(), "u8"),
-                "tokensProcessed": out["tokensProcessed"]}
+                "tokensProcessed": out["tokensProcessed"], "tokenizerCheck": check}
 
     def op_generate(self, req):
         ids = [int(i) for i in unpack(req["ids"])]
