@@ -267,7 +267,7 @@ export const torchEngine = {
       // The ONNX engine's tokenizer of the same folder: identical ids and byte spans by construction.
       const tokenizer = options.tokenizer ?? (isToy ? toyByteTokenizer : tok ? loadTokenizer(dir) : undefined);
       // Said at load, not only in each document's cost: a run without the check must not look like a checked one.
-      if (!info.tokenizerCheck?.startsWith('agreed')) {
+      if (!info.tokenizerCheck?.startsWith('checks against')) {
         process.stderr.write(`torch engine (${ref.id}): run-time tokenizer check ${info.tokenizerCheck ?? 'unavailable: the worker does not report one'}\n`);
       }
       return new TorchModel(ref, worker, info, fingerprint, options.onProgress, tokenizer);

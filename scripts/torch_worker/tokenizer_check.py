@@ -64,7 +64,7 @@ class TokenizerCheck:
     def status(self) -> str:
         if not self.refs:
             return "unavailable: " + "; ".join(self.missing)
-        return "agreed with " + " and ".join(name for name, _, _ in self.refs)
+        return "checks against " + " and ".join(name for name, _, _ in self.refs)
 
     def check(self, text: str, sent) -> str:
         """Raises TokenizerMismatch unless every reference encodes `text` to ids that `sent` is a prefix of (the
@@ -88,4 +88,4 @@ class TokenizerCheck:
                 "not produce. Fix: make sure tokenizer.json and tokenizer.model come from the same repository "
                 "revision (a text holding the literal text of a special token such as '</s>' is encoded as that "
                 "token by Hugging Face tokenizers and as plain text by SentencePiece)")
-        return self.status()
+        return self.status() if not self.refs else "agreed with " + " and ".join(name for name, _, _ in self.refs)
