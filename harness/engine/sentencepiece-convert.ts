@@ -237,7 +237,7 @@ export function tokenizerJsonFor(modelDir: string, env: NodeJS.ProcessEnv = proc
   if (existsSync(own)) return { path: own, source: 'tokenizer.json' };
   const spmFile = path.join(modelDir, 'tokenizer.model');
   if (!existsSync(spmFile)) {
-    throw new UserError(`${modelDir}: neither tokenizer.json nor tokenizer.model is in the model folder; copy the tokenizer files of the model's repository into it`);
+    throw new UserError(`${own}: tokenizer.json not found, nor ${spmFile} to build it from; copy the tokenizer files of the model's repository (tokenizer.json, or tokenizer.model with tokenizer_config.json) into the folder`);
   }
   const modelBytes = readFileSync(spmFile);
   const configFile = path.join(modelDir, 'tokenizer_config.json');
