@@ -12,11 +12,12 @@
 // breaks a tie between two different pairs that make the same piece by position (leftmost first), a merges list by
 // rank; the two differ only on runs like [a][aa][a]. The parity suite (sentencepiece-parity.test.ts) and the
 // torch worker's per-document check (scripts/torch_worker/tokenizer_check.py) measure agreement, not this comment.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { sha256 } from '../util/hash.ts';
 import { parseSentencePieceModel, PieceType, type SentencePieceModel } from './sentencepiece-model.ts';
 
 /** Bumped whenever the built tokenizer.json could change: part of the cache key. */
@@ -48,8 +49,6 @@ export function longproxyHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env.XDG_CACHE_HOME) return path.join(env.XDG_CACHE_HOME, 'longproxy');
   return path.join(env.HOME ?? os.homedir(), '.cache', 'longproxy');
 }
-
-const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
 function refuse(file: string, field: string, found: unknown, why: string): never {
   throw new UserError(
@@ -244,14 +243,9 @@ export function tokenizerJsonFor(modelDir: string, env: NodeJS.ProcessEnv = proc
   const { config, bytes: configBytes } = readConfig(configFile);
   const modelSha = sha256(modelBytes);
   const key = sha256(`longproxy-spm-converter:${SPM_CONVERTER_VERSION}\0${modelSha}\0${configBytes ? sha256(configBytes) : 'none'}`);
-  const dir = path.join(longproxyHome(env), 'tokenizers', key);
-  const out = path.join(dir, 'tokenizer.json');
+  const out = path.join(longproxyHome(env), 'tokenizers', key, 'tokenizer.json');
   if (!existsSync(out)) {
-    const text = buildTokenizerJson(modelBytes, spmFile, config, configFile);
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${out}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, out);
+    writeFileAtomic(out, buildTokenizerJson(modelBytes, spmFile, config, configFile));
   }
   return { path: out, source: 'built from tokenizer.model', tokenizerModelSha256: modelSha };
 }
