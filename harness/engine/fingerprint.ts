@@ -2,13 +2,14 @@
 // a cache lookup never loads the model).
 //
 // Hashed: config.json, generation_config.json, tokenizer files, onnx/*, *.safetensors, *.bin, *.model, *.gguf,
-// in path order. Files up to FULL_HASH_LIMIT bytes are hashed in full; larger ones (multi-GB checkpoints, where
+// in path order (plus the SentencePiece converter's version for a folder whose tokenizer.json we build). Files up to FULL_HASH_LIMIT bytes are hashed in full; larger ones (multi-GB checkpoints, where
 // a full read would cost minutes per run) by relative path + size + mtime, which catches a replaced checkpoint
 // but not an in-place edit that keeps size and mtime.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { sha256Hasher } from '../util/hash.ts';
+import { SPM_CONVERTER_VERSION } from './sentencepiece-convert.ts';
 
 export const FULL_HASH_LIMIT = 256 * 1024 * 1024;
 
@@ -42,5 +43,8 @@ export async function fingerprintModelDir(dir: string): Promise<string> {
     h.update(`${rel}\0${st.size}\0`);
     for await (const chunk of createReadStream(path.join(dir, rel))) h.update(chunk as Buffer);
   }
+  // Ids of a tokenizer.model-only folder come from our conversion: a new converter is a new fingerprint. (Folders
+  // with a tokenizer.json hash exactly as before.)
+  if (!files.includes('tokenizer.json') && files.includes('tokenizer.model')) h.update(`spm-converter:${SPM_CONVERTER_VERSION}\0`);
   return h.digest('hex');
 }
