@@ -116,11 +116,18 @@ import json, sys, sentencepiece as spm
 req = json.load(sys.stdin)
 sp = spm.SentencePieceProcessor(model_file=req["model"])
 pieces = [[sp.id_to_piece(i), sp.get_score(i), 2 if sp.is_unknown(i) else 3 if sp.is_control(i) else 6 if sp.is_byte(i) else 1] for i in range(sp.get_piece_size())]
-json.dump({"ids": [sp.encode(t) for t in req["texts"]], "pieces": pieces, "version": spm.__version__}, sys.stdout)
+out = {"ids": [sp.encode(t) for t in req["texts"]], "pieces": pieces, "version": spm.__version__}
+try:  # Python tokenizers on the built file, where installed (not in Debian, so not in CI)
+    from tokenizers import Tokenizer
+    tk = Tokenizer.from_file(req["tokenizerJson"])
+    out["tokenizers"] = [tk.encode(t, add_special_tokens=False).ids for t in req["texts"]]
+except ImportError:
+    pass
+json.dump(out, sys.stdout)
 `;
 
-function reference(model: string, texts: string[]): { ids: number[][]; pieces: [string, number, number][]; version: string } {
-  const out = execFileSync(py, ['-c', REFERENCE], { input: JSON.stringify({ model, texts }), maxBuffer: 1 << 28 });
+function reference(model: string, texts: string[], tokenizerJson: string): { ids: number[][]; pieces: [string, number, number][]; version: string; tokenizers?: number[][] } {
+  const out = execFileSync(py, ['-c', REFERENCE], { input: JSON.stringify({ model, texts, tokenizerJson }), maxBuffer: 1 << 28 });
   return JSON.parse(out.toString('utf8'));
 }
 
@@ -148,12 +155,15 @@ describe(`SentencePiece tokenizer.model -> tokenizer.json parity with python3-se
     expect(missing, `install them: apt-get install sentencepiece python3-sentencepiece (${missing})`).toBe('');
   });
 
+  const withTokenizers = spawnSync(py, ['-c', 'import tokenizers'], { encoding: 'utf8' }).status === 0;
   describe.each(CONFIGS)('$name configuration', ({ name, flags, vocab, slice }) => {
-    it('the parser reads every piece, score and type as sentencepiece does; ids equal the reference; byte spans tile every text', () => {
+    it(`the parser reads every piece, score and type as sentencepiece does; ids equal the reference${withTokenizers ? ' and Python tokenizers on the built file' : ' (Python tokenizers not installed: not compared)'}; byte spans tile every text`, () => {
       if (missing) throw new Error(`cannot run: ${missing}`);
       const dir = train(name, flags, vocab, data.train.slice(...slice));
       const texts = [...HARD, ...data.test.map((d) => cut(d, 20000))];
-      const ref = reference(path.join(dir, 'tokenizer.model'), texts);
+      const where = tokenizerJsonFor(dir, env);
+      const ref = reference(path.join(dir, 'tokenizer.model'), texts, where.path);
+      if (ref.tokenizers) expect(ref.tokenizers).toEqual(ref.ids); // Python tokenizers reads the file and agrees
 
       const model = parseSentencePieceModel(readFileSync(path.join(dir, 'tokenizer.model')), 'tokenizer.model');
       expect(model.pieces.map((p) => [p.piece, p.score, p.type])).toEqual(ref.pieces);
@@ -162,7 +172,6 @@ describe(`SentencePiece tokenizer.model -> tokenizer.json parity with python3-se
       expect(model.trainer.splitDigits).toBe(flags.includes('--split_digits=true'));
       expect(model.normalizer.addDummyPrefix).toBe(flags.includes('--add_dummy_prefix=true'));
 
-      const where = tokenizerJsonFor(dir, env);
       expect(where.source).toBe('built from tokenizer.model');
       expect(where.path.startsWith(path.join(longproxyHome(env), 'tokenizers') + path.sep)).toBe(true);
       expect(existsSync(path.join(dir, 'tokenizer.json'))).toBe(false); // never written into the model folder
