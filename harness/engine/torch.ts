@@ -104,7 +104,7 @@ interface LoadReply {
 }
 
 function asUserError(err: unknown, ref: ModelRef): never {
-  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported|tokenizer_mismatch)/.test(err.kind)) {
+  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported|tokenizer_mismatch|too_large)/.test(err.kind)) {
     throw new UserError(`model ${ref.id} (dir ${ref.dir}): ${err.message}`);
   }
   throw err;
@@ -120,6 +120,8 @@ class TorchModel implements LanguageModel {
     readonly fingerprint: string,
     private readonly onProgress?: TorchLoadOptions['onProgress'],
     private readonly syncTokenizer?: SyncTokenizer,
+    /** Frees the model; default: ends its worker. A TorchDeviceWorker's models unload and keep the worker. */
+    private readonly release: () => Promise<void> = () => worker.close(),
   ) {}
 
   get device(): string {
@@ -217,63 +219,117 @@ class TorchModel implements LanguageModel {
   }
 
   async dispose(): Promise<void> {
-    await this.worker.close();
+    await this.release();
   }
 }
 
 export type { TorchModel };
 
-/** `dir` is a Hugging Face folder, or "toy:SEED[:MAXPOS]" for the worker's built-in test model (torch only). */
+/** Loads `ref` in `worker` (which may have served other models before). */
+async function loadIn(
+  worker: WorkerProcess,
+  ref: ModelRef,
+  options: TorchLoadOptions,
+  release?: () => Promise<void>,
+): Promise<TorchModel> {
+  const synthetic = ref.dir.startsWith('toy:') || ref.dir.startsWith('random:');
+  const dir = synthetic ? ref.dir : path.resolve(ref.dir);
+  // The folder's tokenizer.json, or the one built from its tokenizer.model: the worker loads the same file.
+  // With neither (or no folder) the worker names what is missing.
+  const hasTokenizer = !synthetic && existsSync(dir) && ['tokenizer.json', 'tokenizer.model'].some((f) => existsSync(path.join(dir, f)));
+  const tok: TokenizerJsonLocation | undefined = hasTokenizer ? tokenizerJsonFor(dir) : undefined;
+  // The cache keys entries by TORCH_ENGINE_VERSION: it must be the version of the worker that computes them.
+  const hello = await worker.request<{ version: string }>('hello');
+  if (hello.version !== TORCH_ENGINE_VERSION) {
+    throw new Error(
+      `torch worker version ${hello.version} (scripts/torch_worker/worker.py VERSION) differs from the engine's ` +
+        `${TORCH_ENGINE_VERSION} (harness/engine/torch-version.ts); bump both together`,
+    );
+  }
+  const info = await worker
+    .request<LoadReply>('load', {
+      dir,
+      modelId: ref.id,
+      device: options.device,
+      dtype: options.dtype,
+      batchTokens: options.batchTokens,
+      chunk: options.chunk,
+      rope: options.rope,
+      tokenizerJson: tok?.path,
+      tokenizerSource: tok?.source,
+      tokenizerModel: tok?.source === 'built from tokenizer.model' ? path.join(dir, 'tokenizer.model') : undefined,
+    })
+    .catch((err) => asUserError(err, ref));
+  // The folder's fingerprint is engine-independent (harness/engine/fingerprint.ts), as the cache expects.
+  const fingerprint = synthetic
+    ? sha256(ref.dir)
+    : existsSync(dir)
+      ? await fingerprintModelDir(dir)
+      : sha256(`hf-cache:${ref.id}`);
+  // The ONNX engine's tokenizer of the same folder: identical ids and byte spans by construction. Toy and random
+  // models take the byte tokenizer (ids 3..258, within every vocabulary).
+  const tokenizer = options.tokenizer ?? (synthetic ? toyByteTokenizer : tok ? loadTokenizer(dir) : undefined);
+  // Said at load, not only in each document's cost: a run without the check must not look like a checked one.
+  if (!info.tokenizerCheck?.startsWith('checks against')) {
+    process.stderr.write(`torch engine (${ref.id}): run-time tokenizer check ${info.tokenizerCheck ?? 'unavailable: the worker does not report one'}\n`);
+  }
+  return new TorchModel(ref, worker, info, fingerprint, options.onProgress, tokenizer, release);
+}
+
+/** `dir` is a Hugging Face folder, "toy:SEED[:MAXPOS]" for the worker's built-in test model, or "random:ARCH" for
+ *  random weights in a published architecture (bench/gpu_bench.py ARCHS; needs transformers). */
 export const torchEngine = {
   id: 'torch',
   version: TORCH_ENGINE_VERSION,
   async load(ref: ModelRef, options: TorchLoadOptions = {}): Promise<TorchModel> {
-    const isToy = ref.dir.startsWith('toy:');
-    const dir = isToy ? ref.dir : path.resolve(ref.dir);
-    // The folder's tokenizer.json, or the one built from its tokenizer.model: the worker loads the same file.
-    // With neither (or no folder) the worker names what is missing.
-    const hasTokenizer = !isToy && existsSync(dir) && ['tokenizer.json', 'tokenizer.model'].some((f) => existsSync(path.join(dir, f)));
-    const tok: TokenizerJsonLocation | undefined = hasTokenizer ? tokenizerJsonFor(dir) : undefined;
     const worker = new WorkerProcess(options.python);
     try {
-      // The cache keys entries by TORCH_ENGINE_VERSION: it must be the version of the worker that computes them.
-      const hello = await worker.request<{ version: string }>('hello');
-      if (hello.version !== TORCH_ENGINE_VERSION) {
-        throw new Error(
-          `torch worker version ${hello.version} (scripts/torch_worker/worker.py VERSION) differs from the engine's ` +
-            `${TORCH_ENGINE_VERSION} (harness/engine/torch-version.ts); bump both together`,
-        );
-      }
-      const info = await worker
-        .request<LoadReply>('load', {
-          dir,
-          modelId: ref.id,
-          device: options.device,
-          dtype: options.dtype,
-          batchTokens: options.batchTokens,
-          chunk: options.chunk,
-          rope: options.rope,
-          tokenizerJson: tok?.path,
-          tokenizerSource: tok?.source,
-          tokenizerModel: tok?.source === 'built from tokenizer.model' ? path.join(dir, 'tokenizer.model') : undefined,
-        })
-        .catch((err) => asUserError(err, ref));
-      // The folder's fingerprint is engine-independent (harness/engine/fingerprint.ts), as the cache expects.
-      const fingerprint = isToy
-        ? sha256(ref.dir)
-        : existsSync(dir)
-          ? await fingerprintModelDir(dir)
-          : sha256(`hf-cache:${ref.id}`);
-      // The ONNX engine's tokenizer of the same folder: identical ids and byte spans by construction.
-      const tokenizer = options.tokenizer ?? (isToy ? toyByteTokenizer : tok ? loadTokenizer(dir) : undefined);
-      // Said at load, not only in each document's cost: a run without the check must not look like a checked one.
-      if (!info.tokenizerCheck?.startsWith('checks against')) {
-        process.stderr.write(`torch engine (${ref.id}): run-time tokenizer check ${info.tokenizerCheck ?? 'unavailable: the worker does not report one'}\n`);
-      }
-      return new TorchModel(ref, worker, info, fingerprint, options.onProgress, tokenizer);
+      return await loadIn(worker, ref, options);
     } catch (err) {
       await worker.close();
       throw err;
     }
   },
 } satisfies Engine & { load(ref: ModelRef, options?: TorchLoadOptions): Promise<TorchModel> };
+
+/** One long-lived worker on one device that loads model after model (the previous one is freed first), so the
+ *  Python start and the torch/transformers imports are paid once per device, not once per model. One model at a
+ *  time: load() while a model is loaded unloads it (its TorchModel then fails on use). A worker that died is
+ *  replaced by a fresh one at the next load(). */
+export class TorchDeviceWorker {
+  private worker: WorkerProcess | null = null;
+  private current: TorchModel | null = null;
+  /** Workers started so far (1 when every model reused the first). */
+  started = 0;
+
+  constructor(
+    readonly device: string,
+    private readonly options: Omit<TorchLoadOptions, 'device'> = {},
+  ) {}
+
+  async load(ref: ModelRef, options: Omit<TorchLoadOptions, 'device' | 'python'> = {}): Promise<TorchModel> {
+    if (this.current) await this.current.dispose();
+    if (!this.worker || !this.worker.alive) {
+      this.worker = new WorkerProcess(this.options.python);
+      this.started++;
+    }
+    const worker = this.worker;
+    const model = await loadIn(worker, ref, { ...this.options, ...options, device: this.device }, async () => {
+      if (this.current === model) this.current = null;
+      if (worker.alive) await worker.request('unload').catch(() => undefined);
+    });
+    this.current = model;
+    return model;
+  }
+
+  get pid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  /** Ends the worker (and with it any loaded model). */
+  async close(): Promise<void> {
+    this.current = null;
+    await this.worker?.close();
+    this.worker = null;
+  }
+}

@@ -5,6 +5,8 @@
 // Layout:
 //   <cache>/manifest.json                   per model id: the fingerprint and engine whose entries are complete,
 //                                           and for which (corpus sha256, spec) -- read without the weights
+//   <cache>/manifest.d/shard-K-of-N.json    the same, written by shard K of a sharded fill (harness/fleet/) alone:
+//                                           the documents that shard finished; merged with manifest.json when read
 //   <cache>/entries/<k0k1>/<key>.bin        DocStats of one document (format: entry.ts)
 //   <cache>/entries/<k0k1>/<key>.cost.json  what computing it cost (tokens, seconds, engine, device)
 //   <cache>/tmp/                            temporary files (git-ignored)
@@ -78,11 +80,12 @@ export function entryKey(p: EntryKeyParts): string {
   return sha256(JSON.stringify(['lpts1', p.fingerprint, p.engineId, p.engineVersion, p.corpusSha256, p.doc.id, sha256(p.doc.text), specHash(p.spec)]));
 }
 
-function entryPath(cacheDir: string, key: string): string {
+export function entryPath(cacheDir: string, key: string): string {
   return path.join(cacheDir, 'entries', key.slice(0, 2), `${key}.bin`);
 }
 
-/** Writes `data` to `file` through a temporary file in <cache>/tmp and a rename: readers see all or nothing. */
+/** Writes `data` to `file` through a temporary file in <cache>/tmp and a rename: readers see all or nothing. The
+ *  temporary name holds host, pid and random bytes (util/atomic.ts): processes on several hosts share one cache. */
 function atomicWrite(cacheDir: string, file: string, data: string | Uint8Array): void {
   // Folders first, asking the cache folder why on failure (a read-only file system reports ENOENT for mkdir).
   makeDir(cacheDir, path.join(cacheDir, 'tmp'));
@@ -132,7 +135,12 @@ function manifestPath(cacheDir: string): string {
   return path.join(cacheDir, 'manifest.json');
 }
 
+/** manifest.json merged with the shard manifests (manifest.d/): what the cache holds, as one manifest. */
 function readManifest(cacheDir: string): Manifest {
+  return mergeShardManifests(readMainManifest(cacheDir), readShardManifests(cacheDir));
+}
+
+function readMainManifest(cacheDir: string): Manifest {
   const file = manifestPath(cacheDir);
   if (!existsSync(file)) return { format: 1, models: {} };
   try {
@@ -200,6 +208,178 @@ function withManifestLock<T>(cacheDir: string, fn: () => T): T {
   } finally {
     rmSync(lock, { force: true });
   }
+}
+
+// ---- shard manifests: one writer per file, so no lock is needed (a lock file is unreliable on network file systems)
+
+/** A shard's record of one model: the documents of each (corpus, spec) whose entries it wrote or found. */
+interface ShardModelRecord {
+  fingerprint: string;
+  engine: string;
+  engineVersion: string;
+  sets: Record<string, CompleteSet & { done: string[] }>;
+}
+
+interface ShardManifest {
+  format: 1;
+  shard: string;
+  models: Record<string, ShardModelRecord>;
+}
+
+const SHARD_DIR = 'manifest.d';
+
+function shardManifestPath(cacheDir: string, shard: string): string {
+  return path.join(cacheDir, SHARD_DIR, `${shard}.json`);
+}
+
+function readShardManifests(cacheDir: string): ShardManifest[] {
+  const dir = path.join(cacheDir, SHARD_DIR);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      try {
+        const m = JSON.parse(readFileSync(file, 'utf8')) as ShardManifest;
+        if (m.format !== 1 || typeof m.models !== 'object') throw new Error('unknown format');
+        return m;
+      } catch (err) {
+        throw new UserError(`${file}: a shard manifest is unreadable (${(err as Error).message}); delete it and re-run that shard (its entries are kept)`);
+      }
+    });
+}
+
+/** Adds to `main` every (model, corpus, spec) whose documents the shards together finished. Shard manifests are newer
+ *  than manifest.json (a fold, foldShardManifests, removes them), so their record of a model replaces the main one.
+ *  Shards that disagree on a model's fingerprint or engine (different weights on different hosts) record nothing
+ *  for it, with a warning. */
+function mergeShardManifests(main: Manifest, shards: ShardManifest[]): Manifest {
+  if (shards.length === 0) return main;
+  const models: Record<string, ModelRecord> = { ...main.models };
+  const ids = [...new Set(shards.flatMap((s) => Object.keys(s.models)))].sort();
+  for (const id of ids) {
+    const recs = shards.filter((s) => s.models[id]).map((s) => ({ shard: s.shard, rec: s.models[id] }));
+    const idents = new Set(recs.map(({ rec }) => `${rec.fingerprint} ${rec.engine} ${rec.engineVersion}`));
+    if (idents.size > 1) {
+      warn(`${id}: shard manifests disagree on the model's files or engine (${recs.map(({ shard, rec }) => `${shard}: ${rec.fingerprint.slice(0, 12)} ${rec.engine} ${rec.engineVersion}`).join('; ')}); every host must see the same weights; its statistics are not used until the shards agree`);
+      delete models[id];
+      continue;
+    }
+    const first = recs[0].rec;
+    const prev = models[id];
+    const same = prev && prev.fingerprint === first.fingerprint && prev.engine === first.engine && prev.engineVersion === first.engineVersion;
+    const rec: ModelRecord = same ? { ...prev, complete: { ...prev.complete } } : { fingerprint: first.fingerprint, engine: first.engine, engineVersion: first.engineVersion, complete: {} };
+    const setKeys = [...new Set(recs.flatMap(({ rec: r }) => Object.keys(r.sets)))].sort();
+    for (const k of setKeys) {
+      if (rec.complete[k]) continue;
+      const sets = recs.map(({ rec: r }) => r.sets[k]).filter(Boolean);
+      const done = new Set(sets.flatMap((x) => x.done));
+      const set = sets[0];
+      if (set.docs.every((d) => done.has(d))) rec.complete[k] = { corpus: set.corpus, spec: set.spec, docs: set.docs };
+    }
+    if (Object.keys(rec.complete).length > 0) models[id] = rec;
+    else if (!same) delete models[id];
+  }
+  return { format: 1, models };
+}
+
+export interface ModelIdentity {
+  modelId: string;
+  fingerprint: string;
+  /** The model folder, recorded in manifest.json as getCorpusStats records it (absent for synthetic models). */
+  dir?: string;
+  engineId: string;
+  engineVersion: string;
+}
+
+/** Shard `shard` (e.g. "shard-0-of-2") records that it holds the entries of `done` (document ids of `corpus`)
+ *  for a model. Only that shard writes its file: re-reads it, adds, renames a new copy in place. */
+export function recordShardDocs(cacheDir: string, shard: string, m: ModelIdentity, corpus: ProxyCorpus, spec: StatsSpec, done: readonly string[]): void {
+  const file = shardManifestPath(cacheDir, shard);
+  const cur: ShardManifest = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ShardManifest) : { format: 1, shard, models: {} };
+  const prev = cur.models[m.modelId];
+  const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion;
+  const rec: ShardModelRecord = same ? prev : { fingerprint: m.fingerprint, engine: m.engineId, engineVersion: m.engineVersion, sets: {} };
+  const setKey = `${corpus.sha256}/${specHash(spec)}`;
+  const had = new Set(rec.sets[setKey]?.done ?? []);
+  for (const d of done) had.add(d);
+  const order = corpus.documents.map((d) => d.id);
+  rec.sets[setKey] = { corpus: corpusLabel(corpus), spec: canonicalSpec(spec), docs: order, done: order.filter((d) => had.has(d)) };
+  cur.models[m.modelId] = rec;
+  cur.models = Object.fromEntries(Object.entries(cur.models).sort(([a], [b]) => (a < b ? -1 : 1)));
+  atomicWrite(cacheDir, file, `${JSON.stringify(cur, null, 1)}\n`);
+}
+
+/** Writes the merged view into manifest.json (under its lock) and removes the shard manifests whose every set is
+ *  complete in it. Run it when no shard of the fill is running (an unsharded `longproxy stats --setting` does). */
+export function foldShardManifests(cacheDir: string): number {
+  const shards = readShardManifests(cacheDir);
+  if (shards.length === 0) return 0;
+  let removed = 0;
+  withManifestLock(cacheDir, () => {
+    const merged = mergeShardManifests(readMainManifest(cacheDir), shards);
+    writeManifest(cacheDir, merged);
+    for (const s of shards) {
+      const folded = Object.entries(s.models).every(([id, r]) => {
+        const m = merged.models[id];
+        return m && m.fingerprint === r.fingerprint && Object.keys(r.sets).every((k) => m.complete[k]);
+      });
+      if (folded) {
+        rmSync(shardManifestPath(cacheDir, s.shard), { force: true });
+        removed++;
+      }
+    }
+  });
+  return removed;
+}
+
+function writeManifest(cacheDir: string, manifest: Manifest): void {
+  const sorted: Manifest = { format: 1, models: Object.fromEntries(Object.entries(manifest.models).sort(([a], [b]) => (a < b ? -1 : 1))) };
+  atomicWrite(cacheDir, manifestPath(cacheDir), `${JSON.stringify(sorted, null, 1)}\n`);
+}
+
+function corpusLabel(corpus: ProxyCorpus): string {
+  return path.relative(process.cwd(), path.resolve(corpus.path));
+}
+
+/** Records in manifest.json (under its lock) that every entry of (model, corpus, spec) is in the cache. */
+export function recordComplete(cacheDir: string, m: ModelIdentity, corpus: ProxyCorpus, spec: StatsSpec): void {
+  withManifestLock(cacheDir, () => {
+    // Re-read under the lock: another process may have recorded other models meanwhile.
+    const manifest = readMainManifest(cacheDir);
+    const setKey = `${corpus.sha256}/${specHash(spec)}`;
+    const prev = manifest.models[m.modelId];
+    const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion;
+    const rec: ModelRecord = same ? prev : { fingerprint: m.fingerprint, ...(m.dir ? { dir: path.relative(process.cwd(), path.resolve(m.dir)) || '.' } : {}), engine: m.engineId, engineVersion: m.engineVersion, complete: {} };
+    if (same && rec.complete[setKey]) return;
+    rec.complete[setKey] = { corpus: corpusLabel(corpus), spec: canonicalSpec(spec), docs: corpus.documents.map((d) => d.id) };
+    manifest.models[m.modelId] = rec;
+    writeManifest(cacheDir, manifest);
+  });
+}
+
+/** Whether manifest.json together with the shard manifests records (model, corpus, spec) complete. */
+export function isRecordedComplete(cacheDir: string, m: ModelIdentity, corpus: ProxyCorpus, spec: StatsSpec): boolean {
+  const rec = readManifest(cacheDir).models[m.modelId];
+  return !!rec && rec.fingerprint === m.fingerprint && rec.engine === m.engineId && rec.engineVersion === m.engineVersion && !!rec.complete[`${corpus.sha256}/${specHash(spec)}`];
+}
+
+/** One entry and its cost, or null when absent or unusable (a damaged entry is reported and then recomputed). */
+export function readEntry(cacheDir: string, key: string, label: string): { stats: DocStats; cost: ComputeCost } | null {
+  const got = loadEntry(cacheDir, key);
+  if (got !== null && 'problem' in got) {
+    warn(`${label}: bad entry, recomputing: ${got.problem}`);
+    return null;
+  }
+  return got;
+}
+
+/** Writes one document's entry: cost first, entry last, so an entry on disk always has its cost beside it. */
+export function storeEntry(cacheDir: string, key: string, r: { stats: DocStats; cost: ComputeCost }): void {
+  const file = entryPath(cacheDir, key);
+  atomicWrite(cacheDir, `${file.slice(0, -4)}.cost.json`, `${JSON.stringify(r.cost)}\n`);
+  atomicWrite(cacheDir, file, encodeEntry(key, r.stats));
 }
 
 function warn(message: string): void {

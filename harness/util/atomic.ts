@@ -1,6 +1,8 @@
 // Atomic file writes: the data goes to a temporary file, then a rename puts it in place, so a reader (or a crash)
 // sees the old file or the new one, never half of one; a failed write removes its temporary file.
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 
 export interface AtomicOptions {
@@ -9,7 +11,8 @@ export interface AtomicOptions {
 }
 
 function tempName(file: string, tmpDir: string): string {
-  return path.join(tmpDir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  // Host, pid and random bytes: writers on several hosts may share one folder (a cluster's cache).
+  return path.join(tmpDir, `.${path.basename(file)}.${hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 export function writeFileAtomic(file: string, data: string | Uint8Array, opts: AtomicOptions = {}): void {

@@ -6,6 +6,8 @@ Run alone: /usr/bin/python3 scripts/torch_worker/worker.py  (then type JSON requ
 """
 from __future__ import annotations
 
+import gc
+import glob
 import os
 import sys
 import time
@@ -20,7 +22,7 @@ import torch  # noqa: E402
 from models import LoadError, Loaded, load_hf, load_toy  # noqa: E402
 from plan import Forward, parse_plan, run_plan  # noqa: E402
 from protocol import Channel, pack, unpack  # noqa: E402
-from stats import OutOfMemory  # noqa: E402
+from stats import OutOfMemory, is_oom  # noqa: E402
 from tokenizer_check import TokenizerCheck  # noqa: E402
 
 # The torch engine's version: the TypeScript engine (harness/engine/index.ts, TORCH_ENGINE_VERSION) checks it in the
@@ -46,25 +48,51 @@ class Worker:
         return {"version": VERSION, "torch": torch.__version__, "cuda": torch.cuda.is_available(),
                 "pid": os.getpid()}
 
+    def op_unload(self, req):
+        """Frees the loaded model (host and GPU memory), so that one worker serves model after model."""
+        self.model = None
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        return {"unloaded": True}
+
     def op_load(self, req):
         dev = req.get("device") or ("cuda:0" if torch.cuda.is_available() else "cpu")
         if dev.startswith("cuda") and not torch.cuda.is_available():
             raise LoadError("no_cuda", f"device {dev!r} asked for but torch {torch.__version__} sees no CUDA GPU; "
                                        "fix: pass --device cpu or run on a machine with a GPU")
+        self.op_unload(req)  # the previous model leaves before the next arrives
         self.device = torch.device(dev)
         self.batch_tokens = int(req.get("batchTokens") or (20480 if self.device.type == "cuda" else 4096))
         self.chunk = int(req.get("chunk") or (2048 if self.device.type == "cuda" else 1024))
+        spec = req.get("dir", "")
         rope = req.get("rope")
-        if req.get("dir", "").startswith("toy:"):
-            if rope and rope.get("kind") != "as-config":
-                raise LoadError("unsupported", f"the toy model has learned positions: no RoPE policy {rope}")
-            self.model = load_toy(req["dir"], self.device)
-            self.tokenizer_check = TokenizerCheck.for_toy(self.model.tokenizer)
-        else:
-            self.model = load_hf(req.get("dir", ""), req.get("modelId"), self.device, req.get("dtype"), rope,
-                                 req.get("tokenizerJson"))
-            self.tokenizer_check = TokenizerCheck.for_folder(req.get("tokenizerJson"), req.get("tokenizerSource"),
-                                                             req.get("tokenizerModel"))
+        check_fits(spec, req.get("modelId") or spec, self.device, req.get("dtype"))
+        try:
+            if spec.startswith("toy:"):
+                if rope and rope.get("kind") != "as-config":
+                    raise LoadError("unsupported", f"the toy model has learned positions: no RoPE policy {rope}")
+                self.model = load_toy(spec, self.device)
+                self.tokenizer_check = TokenizerCheck.for_toy(self.model.tokenizer)
+            elif spec.startswith("random:"):
+                if rope and rope.get("kind") != "as-config":
+                    raise LoadError("unsupported", f"random:ARCH models take the architecture's RoPE: no policy {rope}")
+                self.model = load_random(spec, self.device, req.get("dtype"))
+                from models import ByteTokenizer
+                self.tokenizer_check = TokenizerCheck.for_toy(ByteTokenizer())
+            else:
+                self.model = load_hf(spec, req.get("modelId"), self.device, req.get("dtype"), rope,
+                                     req.get("tokenizerJson"))
+                self.tokenizer_check = TokenizerCheck.for_folder(req.get("tokenizerJson"), req.get("tokenizerSource"),
+                                                                 req.get("tokenizerModel"))
+        except Exception as err:  # noqa: BLE001 - out of memory while loading: the model does not fit
+            if not is_oom(err):
+                raise
+            self.op_unload(req)
+            raise LoadError("too_large", f"model {req.get('modelId') or spec} does not fit on {dev} "
+                                         f"({device_memory(self.device)}): out of memory while loading ({err}); "
+                                         "fix: a device with more memory, or --dtype bfloat16; the fill never "
+                                         "falls back to the CPU") from None
         m = self.model
         return {"device": str(self.device), "maxPositions": m.max_positions, "bosTokenId": m.bos_id,
                 "eosTokenId": m.eos_id, "vocabSize": m.vocab_size, "dtype": m.dtype, "attn": m.attn,
@@ -145,6 +173,59 @@ class Worker:
             except Exception as err:  # noqa: BLE001 - reported to the engine, which decides
                 traceback.print_exc(file=sys.stderr)
                 self.ch.write({"id": rid, "ok": False, "error": {"kind": type(err).__name__, "message": str(err)}})
+
+
+def device_memory(device: torch.device) -> str:
+    if device.type != "cuda":
+        return "host memory"
+    free, total = torch.cuda.mem_get_info(device)
+    return f"{free / 2**30:.1f} of {total / 2**30:.1f} GiB free"
+
+
+DTYPE_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2}
+
+
+def check_fits(spec: str, model_id: str, device: torch.device, dtype_name: str | None) -> None:
+    """Refuses, before reading any weight, a model whose weights alone exceed the GPU's total memory."""
+    if device.type != "cuda" or not os.path.isdir(spec):
+        return
+    files = glob.glob(os.path.join(spec, "*.safetensors")) or glob.glob(os.path.join(spec, "*.bin"))
+    stored = sum(os.path.getsize(f) for f in files)
+    try:
+        import json
+        with open(os.path.join(spec, "config.json")) as fh:
+            cfg = json.load(fh)
+        stored_width = DTYPE_BYTES.get(str(cfg.get("torch_dtype") or cfg.get("dtype") or "bfloat16"), 2)
+    except (OSError, ValueError):
+        stored_width = 2
+    need = stored * DTYPE_BYTES.get(dtype_name or "bfloat16", 2) / stored_width
+    total = torch.cuda.get_device_properties(device).total_memory
+    if need > 0.95 * total:
+        raise LoadError("too_large", f"model {model_id} needs {need / 2**30:.1f} GiB for its weights alone in "
+                                     f"{dtype_name or 'bfloat16'}, more than {device} has ({total / 2**30:.1f} GiB); "
+                                     "fix: a device with more memory; the fill never falls back to the CPU or "
+                                     "splits a model across devices")
+
+
+def load_random(spec: str, device: torch.device, dtype_name: str | None) -> Loaded:
+    """"random:ARCH" (an architecture of bench/gpu_bench.py ARCHS): random weights in the published shapes, built
+    on the device, for throughput measurements (bench/fill_bench.ts); tokens are the toy byte tokenizer's ids."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
+    from gpu_bench import ARCHS
+    from models import wrap_hf
+    from transformers import AutoConfig, AutoModelForCausalLM
+    name = spec.split(":", 1)[1]
+    if name not in ARCHS:
+        raise LoadError("missing_model", f"{spec}: unknown architecture; fix: one of {', '.join(sorted(ARCHS))}")
+    a = dict(ARCHS[name])
+    mt = a.pop("model_type")
+    torch.manual_seed(0)
+    cfg = AutoConfig.for_model(mt, **a)
+    dtype_name = dtype_name or ("bfloat16" if device.type == "cuda" else "float32")
+    with torch.device(device):
+        model = AutoModelForCausalLM.from_config(cfg, dtype=getattr(torch, dtype_name), attn_implementation="sdpa")
+    return wrap_hf(model.eval(), spec, {"max_position_embeddings": a["max_position_embeddings"]}, None, device,
+                   dtype_name, "sdpa")
 
 
 def main() -> None:
