@@ -14,7 +14,23 @@ import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
 
 export const description = 'compute per-token statistics of a model over a corpus into a cache (default: the user cache)';
 
-const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
+const USAGE = `usage: longproxy stats --setting ID|FILE.json [--devices LIST] [--shard K/N] [options]
+       longproxy stats --model DIR|ID --corpus FILE [options]
+
+Every model of a setting, every document of its corpus, at the setting's statistics spec, into the cache:
+  --setting ID|FILE     a registered setting (zoo, locked-no4k) or a setting JSON file (harness/fleet/setting-file.ts)
+  --devices LIST        one worker per entry, reused from model to model: cuda:0,cuda:1,... (default
+                        $LONGPROXY_DEVICES, else $LONGPROXY_TORCH_DEVICE, else cuda:0 when torch sees a GPU, else cpu)
+  --shard K/N           only shard K of N (from 0) of the jobs: N processes on N hosts fill one shared --cache
+                        (docs/cluster.md); an unsharded run afterwards folds their manifests into manifest.json
+  --models ID,ID        only these models of the setting
+  --engine onnx|torch   default $LONGPROXY_ENGINE, else the setting's engine
+  --dtype DTYPE         torch engine: float32 | bfloat16 | float16 (default $LONGPROXY_TORCH_DTYPE, else bfloat16
+                        on a GPU, float32 on the CPU); the cache key does not hold it: one cache folder per dtype
+  --cache DIR           as below
+A model that fails is skipped and named in a table at the end (exit status 1); finished documents are kept.
+
+One model:
 
   --model DIR|ID        model folder (Hugging Face layout; onnx/model.onnx for the onnx engine), or a model id
                         looked up in $LONGPROXY_MODEL_DIR/<org>/<name> and the local Hugging Face cache
@@ -32,7 +48,7 @@ const USAGE = `usage: longproxy stats --model DIR|ID --corpus FILE [options]
 
   Exit status: 0 done; 1 bad input, a full or read-only disk (the message names the file and the fix); 2 usage.`;
 
-const VALUE_FLAGS = ['--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
+const VALUE_FLAGS = ['--setting', '--devices', '--shard', '--models', '--dtype', '--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
 
 function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean } {
   const values: Record<string, string> = {};
@@ -88,6 +104,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values['--setting'] !== undefined) return (await import('../../fleet/cli.ts')).runSettingFill(values, USAGE);
   const modelArg = values['--model'];
   const corpusArg = values['--corpus'];
   if (!modelArg || !corpusArg) throw new UsageError(`--model and --corpus are required\n\n${USAGE}`);

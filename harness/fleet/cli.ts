@@ -1,0 +1,90 @@
+// `longproxy stats --setting ...`: the fleet fill from the command line (flags in harness/cli/commands/stats.ts).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadCorpus } from '../contract/corpus.ts';
+import { getSetting } from '../contract/settings/index.ts';
+import type { Setting } from '../contract/types.ts';
+import { resolveModelDir } from '../engine/resolve.ts';
+import { UserError } from '../errors.ts';
+import { REPO_ROOT } from '../scoring/pipeline.ts';
+import { runEnv } from '../scoring/run-env.ts';
+import { statsSpecFor } from '../scoring/setting-specs.ts';
+import { DEFAULT_CACHE_DIR } from '../tokenstats/cache.ts';
+import { failureTable } from './failures.ts';
+import { fillSetting, type FillReport, type FleetModelInput } from './fill.ts';
+import { parseShard, shardName } from './shard.ts';
+import { readSettingFile } from './setting-file.ts';
+import { isSyntheticModel } from './stages.ts';
+
+/** Exit status of a fill in which some model failed (the others finished). */
+export const EXIT_MODEL_FAILED = 1;
+
+export function settingFromArg(arg: string): Setting {
+  return arg.endsWith('.json') || existsSync(arg) ? readSettingFile(arg) : getSetting(arg);
+}
+
+/** --devices, else LONGPROXY_DEVICES, else LONGPROXY_TORCH_DEVICE, else the worker's default ("" = cuda:0 or cpu). */
+export function devicesFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = flag ?? env.LONGPROXY_DEVICES ?? env.LONGPROXY_TORCH_DEVICE ?? '';
+  const list = raw.split(',').map((d) => d.trim()).filter(Boolean);
+  const bad = list.filter((d) => !/^(cpu|cuda(:\d+)?|mps)$/.test(d));
+  if (bad.length) throw new UserError(`${flag !== undefined ? '--devices' : 'LONGPROXY_DEVICES'} ${raw}: ${bad.join(', ')} not a device; use cpu, cuda:0, cuda:1, ...`);
+  return list.length ? list : [''];
+}
+
+/** The setting's models as fleet inputs: each resolves to its folder (or synthetic spec) when asked. */
+export function fleetModels(setting: Setting, only?: readonly string[]): FleetModelInput[] {
+  const ids = only ?? setting.models;
+  const unknown = ids.filter((m) => !setting.models.includes(m));
+  if (unknown.length) throw new UserError(`--models: ${unknown.join(', ')} not in setting ${setting.id} (${setting.models.join(', ')})`);
+  return ids.map((id) => ({
+    id,
+    resolve: () => {
+      const explicit = setting.modelDirs?.[id];
+      return explicit && isSyntheticModel(explicit) ? explicit : resolveModelDir(id, { explicitDir: explicit, root: REPO_ROOT });
+    },
+  }));
+}
+
+export function reportLines(r: FillReport, label: string): string[] {
+  const lines = [
+    `stats: ${label}: ${r.computed} documents computed, ${r.cached} from the cache${r.otherShards ? `, ${r.otherShards} left to other shards` : ''}; ` +
+      `${r.tokensProcessed} tokens processed in ${r.wallSeconds.toFixed(1)} s (${(r.tokensProcessed / Math.max(r.wallSeconds, 1e-9)).toFixed(0)} tokens/s); ` +
+      `${r.workersStarted} worker process(es) started`,
+  ];
+  for (const d of r.devices) {
+    lines.push(`stats:   [${d.device}] ${d.documents} documents, ${d.loads} model loads (${d.loadSeconds.toFixed(1)} s), ${d.forwardSeconds.toFixed(1)} s of forwards, ${d.tokensProcessed} tokens`);
+  }
+  if (r.failures.length) lines.push('', `stats: ${r.failures.length} model(s) failed (the others finished; re-run the same command to retry them):`, '', failureTable(r.failures));
+  return lines;
+}
+
+export async function runSettingFill(values: Record<string, string>, usage: string): Promise<number> {
+  if (values['--model'] || values['--corpus']) throw new UserError(`--setting takes the models and corpus from the setting: drop --model/--corpus\n\n${usage}`);
+  const setting = settingFromArg(values['--setting']);
+  const env = runEnv();
+  const engine = (values['--engine'] ?? env.engine ?? setting.engine) as 'onnx' | 'torch';
+  if (engine !== 'onnx' && engine !== 'torch') throw new UserError(`--engine ${engine}: unknown engine; use onnx or torch`);
+  const cacheDir = path.resolve(REPO_ROOT, values['--cache'] ?? env.cacheDir);
+  if (engine !== setting.engine && cacheDir === path.resolve(REPO_ROOT, DEFAULT_CACHE_DIR)) {
+    throw new UserError(`setting ${setting.id} is scored with the ${setting.engine} engine from the committed ${DEFAULT_CACHE_DIR}; put the ${engine} engine's statistics elsewhere: --cache DIR or LONGPROXY_CACHE_DIR`);
+  }
+  const shard = values['--shard'] !== undefined ? parseShard(values['--shard']) : undefined;
+  const devices = engine === 'onnx' && values['--devices'] === undefined ? ['cpu'] : devicesFrom(values['--devices']);
+  const corpusFile = path.resolve(REPO_ROOT, setting.corpusPath);
+  if (!existsSync(corpusFile)) throw new UserError(`setting ${setting.id}: proxy corpus not found at ${corpusFile}`);
+  const corpus = loadCorpus(corpusFile);
+  const only = values['--models'] ? values['--models'].split(',').map((m) => m.trim()) : undefined;
+  const report = await fillSetting({
+    models: fleetModels(setting, only),
+    corpus,
+    specFor: (_id, dir) => statsSpecFor(setting, dir),
+    cacheDir,
+    engine,
+    devices,
+    dtype: values['--dtype'] ?? env.torch.dtype,
+    shard,
+  });
+  console.log(reportLines(report, `setting ${setting.id}${shard ? ` ${shardName(shard)}` : ''}, ${engine} engine, cache ${cacheDir}`).join('\n'));
+  return report.failures.length ? EXIT_MODEL_FAILED : 0;
+}
