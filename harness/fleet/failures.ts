@@ -1,6 +1,6 @@
 // What went wrong with which model, at which stage, and what to do: one row per failed model, printed as a table
 // at the end of a fill that went on past it.
-import { WorkerDiedError } from '../engine/torch-worker.ts';
+import { WorkerDiedError, WorkerRequestError } from '../engine/torch-worker.ts';
 
 export const STAGES = ['resolve', 'config check', 'tokenizer', 'load', 'forward'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -22,7 +22,9 @@ const DEFAULT_FIX: Record<Stage, string> = {
 
 /** The failure of `model` at `stage`: the message's own "fix: ..." when it has one, else the stage's advice. */
 export function describeFailure(model: string, stage: Stage, err: unknown): ModelFailure {
-  const raw = err instanceof Error ? err.message : String(err);
+  let raw = err instanceof Error ? err.message : String(err);
+  // An error raised inside the Python worker: its Python type says what failed (e.g. SafetensorError).
+  if (err instanceof WorkerRequestError) raw = `${err.kind} in the torch worker: ${raw}`;
   const m = /\bfix:\s*([\s\S]*)$/i.exec(raw);
   let message = (m ? raw.slice(0, m.index) : raw).trim().replace(/[;,.\s]+$/, '');
   let fix = m ? m[1].trim() : DEFAULT_FIX[stage];

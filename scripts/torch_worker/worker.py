@@ -172,7 +172,8 @@ class Worker:
                 self.ch.write({"id": rid, "ok": False, "error": {"kind": "oom", "message": str(err)}})
             except Exception as err:  # noqa: BLE001 - reported to the engine, which decides
                 traceback.print_exc(file=sys.stderr)
-                self.ch.write({"id": rid, "ok": False, "error": {"kind": type(err).__name__, "message": str(err)}})
+                self.ch.write({"id": rid, "ok": False, "error": {"kind": type(err).__name__,
+                                                                  "message": str(err) or repr(err)}})
 
 
 def device_memory(device: torch.device) -> str:
