@@ -6,7 +6,7 @@ import { getSetting } from '../contract/settings/index.ts';
 import type { Setting } from '../contract/types.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
 import { UserError } from '../errors.ts';
-import { REPO_ROOT } from '../scoring/pipeline.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { runEnv } from '../scoring/run-env.ts';
 import { statsSpecFor } from '../scoring/setting-specs.ts';
 import { DEFAULT_CACHE_DIR } from '../tokenstats/cache.ts';

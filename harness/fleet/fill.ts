@@ -2,7 +2,6 @@
 // first, on one slot per device (a torch worker reused from model to model), optionally only shard K of N of the
 // jobs. A model that fails at any stage is skipped with a row in the failure table while the others go on;
 // finished documents are always kept (one cache entry each), so a re-run computes only what is missing.
-import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
@@ -21,6 +20,7 @@ import {
   type ModelIdentity,
 } from '../tokenstats/cache.ts';
 import type { StatsSpec } from '../tokenstats/types.ts';
+import { sha256 } from '../util/hash.ts';
 import { describeFailure, type ModelFailure, type Stage } from './failures.ts';
 import { progressLine, type DeviceProgressState } from './progress.ts';
 import { contiguousParts, shardName, type Shard } from './shard.ts';
@@ -163,7 +163,7 @@ export async function fillSetting(o: FillOptions): Promise<FillReport> {
       stage = 'tokenizer';
       const tokenizer = hooks.tokenizerCheck(m.id, dir);
       stage = 'resolve';
-      const fingerprint = synthetic ? createHash('sha256').update(dir).digest('hex') : await fingerprintModelDir(dir);
+      const fingerprint = synthetic ? sha256(dir) : await fingerprintModelDir(dir);
       prepared.set(m.id, {
         id: m.id,
         ref: { id: m.id, dir },

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../contract/corpus.ts';
 import { workerPython } from '../engine/torch-worker.ts';
-import { REPO_ROOT } from '../scoring/pipeline.ts';
+import { REPO_ROOT } from '../util/paths.ts';
 import { statsSpecFor } from '../scoring/setting-specs.ts';
 import { readCachedCorpusStats } from '../tokenstats/cache.ts';
 import { fleetModels, settingFromArg } from './cli.ts';
