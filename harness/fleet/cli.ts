@@ -4,17 +4,20 @@ import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import { getSetting } from '../contract/settings/index.ts';
 import type { Setting } from '../contract/types.ts';
+import type { Override } from '../contract/model-manifest.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
 import { UserError } from '../errors.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { runEnv } from '../scoring/run-env.ts';
-import { statsSpecFor } from '../scoring/setting-specs.ts';
+import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
+import { configCheckError, settingOverrides } from '../scoring/stats-source.ts';
 import { DEFAULT_CACHE_DIR } from '../tokenstats/cache.ts';
 import { failureTable } from './failures.ts';
 import { fillSetting, type FillReport, type FleetModelInput } from './fill.ts';
+import { devicesFrom } from './devices.ts';
 import { parseShard, shardName } from './shard.ts';
 import { readSettingFile } from './setting-file.ts';
-import { isSyntheticModel } from './stages.ts';
+import { defaultStageHooks, isSyntheticModel, type StageHooks } from './stages.ts';
 
 /** Exit status of a fill in which some model failed (the others finished). */
 export const EXIT_MODEL_FAILED = 1;
@@ -23,27 +26,31 @@ export function settingFromArg(arg: string): Setting {
   return arg.endsWith('.json') || existsSync(arg) ? readSettingFile(arg) : getSetting(arg);
 }
 
-/** --devices, else LONGPROXY_DEVICES, else LONGPROXY_TORCH_DEVICE, else the worker's default ("" = cuda:0 or cpu). */
-export function devicesFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
-  const raw = flag ?? env.LONGPROXY_DEVICES ?? env.LONGPROXY_TORCH_DEVICE ?? '';
-  const list = raw.split(',').map((d) => d.trim()).filter(Boolean);
-  const bad = list.filter((d) => !/^(cpu|cuda(:\d+)?|mps)$/.test(d));
-  if (bad.length) throw new UserError(`${flag !== undefined ? '--devices' : 'LONGPROXY_DEVICES'} ${raw}: ${bad.join(', ')} not a device; use cpu, cuda:0, cuda:1, ...`);
-  return list.length ? list : [''];
-}
-
 /** The setting's models as fleet inputs: each resolves to its folder (or synthetic spec) when asked. */
-export function fleetModels(setting: Setting, only?: readonly string[]): FleetModelInput[] {
+export function fleetModels(setting: Setting, only?: readonly string[], overrides: readonly Override[] = []): FleetModelInput[] {
   const ids = only ?? setting.models;
   const unknown = ids.filter((m) => !setting.models.includes(m));
   if (unknown.length) throw new UserError(`--models: ${unknown.join(', ')} not in setting ${setting.id} (${setting.models.join(', ')})`);
   return ids.map((id) => ({
     id,
+    rope: modelRunFor(setting, id, overrides).rope,
     resolve: () => {
       const explicit = setting.modelDirs?.[id];
       return explicit && isSyntheticModel(explicit) ? explicit : resolveModelDir(id, { explicitDir: explicit, root: REPO_ROOT });
     },
   }));
+}
+
+/** The config check stage: the checkpoint's config.json against the setting's model manifest. */
+export function fleetStages(setting: Setting, overrides: readonly Override[] = []): Partial<StageHooks> {
+  return {
+    configCheck(modelId, dir) {
+      defaultStageHooks.configCheck(modelId, dir);
+      if (isSyntheticModel(dir)) return;
+      const problems = configProblems(setting, modelId, dir, overrides);
+      if (problems.length) throw configCheckError(setting, problems);
+    },
+  };
 }
 
 export function reportLines(r: FillReport, label: string): string[] {
@@ -75,10 +82,12 @@ export async function runSettingFill(values: Record<string, string>, usage: stri
   if (!existsSync(corpusFile)) throw new UserError(`setting ${setting.id}: proxy corpus not found at ${corpusFile}`);
   const corpus = loadCorpus(corpusFile);
   const only = values['--models'] ? values['--models'].split(',').map((m) => m.trim()) : undefined;
+  const overrides = settingOverrides(setting, env);
   const report = await fillSetting({
-    models: fleetModels(setting, only),
+    models: fleetModels(setting, only, overrides),
     corpus,
-    specFor: (_id, dir) => statsSpecFor(setting, dir),
+    specFor: (id) => modelRunFor(setting, id, overrides).spec,
+    stages: fleetStages(setting, overrides),
     cacheDir,
     engine,
     devices,

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { CorpusDocument, ProxyCorpus } from '../contract/types.ts';
 import { fingerprintModelDir } from '../engine/fingerprint.ts';
 import type { LanguageModel, ModelRef } from '../engine/types.ts';
+import type { RopePolicy } from '../engine/rope-policy.ts';
 import type { SyncTokenizer } from '../engine/torch.ts';
 import { checkSpec, computeDocStats } from '../tokenstats/compute.ts';
 import {
@@ -31,6 +32,8 @@ export interface FleetModelInput {
   id: string;
   /** Resolves the model's folder (or a synthetic "toy:"/"random:" spec); throws when it is not found. */
   resolve(): string;
+  /** RoPE policy the engine applies (the setting's model manifest); default as the config says. */
+  rope?: RopePolicy;
 }
 
 export interface FillOptions {
@@ -82,6 +85,7 @@ interface PreparedModel {
   spec: StatsSpec;
   ident: ModelIdentity;
   tokenizer: SyncTokenizer;
+  rope?: RopePolicy;
   /** Relative cost of one token (weight bytes; 1 for synthetic models). */
   weight: number;
 }
@@ -170,6 +174,7 @@ export async function fillSetting(o: FillOptions): Promise<FillReport> {
         spec,
         ident: { modelId: m.id, fingerprint, engineId: o.engine, engineVersion: version },
         tokenizer,
+        rope: m.rope,
         weight,
       });
     } catch (err) {
@@ -269,7 +274,7 @@ export async function fillSetting(o: FillOptions): Promise<FillReport> {
           loaded = null;
           const tl = performance.now();
           p.model = m.id;
-          const model = await slot.load(m.ref, m.tokenizer);
+          const model = await slot.load(m.ref, m.tokenizer, m.rope);
           reports[i].loads++;
           reports[i].loadSeconds += (performance.now() - tl) / 1000;
           stage = 'config check';

@@ -76,7 +76,7 @@ describe.skipIf(noTorch)(`fleet fill${noTorch ? ` (skipped: ${noTorch})` : ''}`,
   const corpus = loadCorpus(setting.corpusPath);
   const quiet = () => undefined;
   const fill = (cacheDir: string, devices: string[], extra: Partial<Parameters<typeof fillSetting>[0]> = {}): Promise<FillReport> =>
-    fillSetting({ models: fleetModels(setting), corpus, specFor: (_id, dir) => statsSpecFor(setting, dir), cacheDir, engine: 'torch', devices, log: quiet, ...extra });
+    fillSetting({ models: fleetModels(setting), corpus, specFor: (id) => statsSpecFor(setting, id), cacheDir, engine: 'torch', devices, log: quiet, ...extra });
 
   const single = path.join(base, 'single');
   let reference: Map<string, string>;
@@ -115,7 +115,7 @@ describe.skipIf(noTorch)(`fleet fill${noTorch ? ` (skipped: ${noTorch})` : ''}`,
     expect(readdirSync(path.join(shared, 'manifest.d')).sort()).toEqual(['shard-0-of-2.json', 'shard-1-of-2.json']);
     for (const m of setting.models) {
       const dir = setting.modelDirs![m];
-      const got = readCachedCorpusStats({ modelId: m, corpus, spec: statsSpecFor(setting, dir.startsWith('toy:') ? undefined : dir), cacheDir: shared });
+      const got = readCachedCorpusStats({ modelId: m, corpus, spec: statsSpecFor(setting, m), cacheDir: shared });
       expect(got?.docs.map((d) => d.docId), m).toEqual(docs.map((d) => d.id));
     }
     shard0Manifest = readFileSync(path.join(shared, 'manifest.d/shard-0-of-2.json'), 'utf8');
@@ -175,7 +175,7 @@ describe.skipIf(noTorch)(`fleet fill${noTorch ? ` (skipped: ${noTorch})` : ''}`,
     process.env.LONGPROXY_MODEL_DIR = path.join(base, 'no-such-root');
     process.env.HF_HUB_CACHE = path.join(base, 'no-such-hub');
     try {
-      const run = () => fillSetting({ models: fleetModels(s), corpus, specFor: (_id, dir) => statsSpecFor(s, dir), cacheDir, engine: 'torch', devices: ['cpu'], log: quiet });
+      const run = () => fillSetting({ models: fleetModels(s), corpus, specFor: (id) => statsSpecFor(s, id), cacheDir, engine: 'torch', devices: ['cpu'], log: quiet });
       const r = await run();
       expect(r.failures.map((f) => [f.model, f.stage])).toEqual([
         ['org/broken', 'load'],

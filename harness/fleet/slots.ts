@@ -2,12 +2,13 @@
 // from model to model (torch.ts TorchDeviceWorker); the ONNX engine loads each model in-process on the CPU.
 import type { LanguageModel, ModelRef } from '../engine/types.ts';
 import type { SyncTokenizer } from '../engine/torch.ts';
+import type { RopePolicy } from '../engine/rope-policy.ts';
 import { UserError } from '../errors.ts';
 
 export interface DeviceSlot {
   readonly device: string;
   /** Loads `ref`, freeing the model loaded before. */
-  load(ref: ModelRef, tokenizer: SyncTokenizer): Promise<LanguageModel>;
+  load(ref: ModelRef, tokenizer: SyncTokenizer, rope?: RopePolicy): Promise<LanguageModel>;
   close(): Promise<void>;
   /** Worker processes started so far. */
   readonly workersStarted: number;
@@ -30,7 +31,7 @@ export async function makeSlot(engine: string, device: string, o: SlotOptions = 
     const w = new TorchDeviceWorker(device, { dtype: o.dtype, python: o.python });
     return {
       device: device || 'auto',
-      load: (ref, tokenizer) => w.load(ref, { tokenizer }),
+      load: (ref, tokenizer, rope) => w.load(ref, { tokenizer, rope }),
       close: () => w.close(),
       get workersStarted() {
         return w.started;
@@ -43,9 +44,10 @@ export async function makeSlot(engine: string, device: string, o: SlotOptions = 
     let current: LanguageModel | null = null;
     return {
       device: 'cpu',
-      async load(ref) {
+      async load(ref, _tokenizer, rope) {
         if (current) await current.dispose();
         current = null;
+        if (rope && rope.kind !== 'as-config') throw new UserError(`model ${ref.id}: RoPE policy ${rope.kind} needs the torch engine (--engine torch)`);
         current = await onnxEngine.load(ref);
         return current;
       },

@@ -8,10 +8,9 @@ import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import { parseOverrides, type ConfigProblem, type Override } from '../contract/model-manifest.ts';
-import { engineById } from '../engine/index.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
 import { UserError } from '../errors.ts';
-import { getCorpusStats, readCachedCorpusStats } from '../tokenstats/cache.ts';
+import { readCachedCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, runEnv, type RunEnv } from './run-env.ts';
@@ -60,7 +59,8 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
   const corpus: ProxyCorpus = loadCorpus(path.join(root, setting.corpusPath));
   const cacheDir = path.resolve(root, env.cacheDir);
   const overrides = settingOverrides(setting, env);
-  const stats: ModelCorpusStats[] = [];
+  const toFill = new Map<string, string>();
+  const filled = new Map<string, ModelCorpusStats>();
   const unavailable: string[] = [];
   const dirs = new Map(setting.models.map((m) => [m, modelDirOf(setting, m, root)]));
   // Every config on disk against the manifest before any forward: no GPU time on a run that would be refused.
@@ -72,7 +72,7 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
     // With LONGPROXY_ENGINE set, only that engine's statistics count as cached.
     const cached = readCachedCorpusStats({ modelId: model, corpus, spec, cacheDir, engineId: env.engine });
     if (cached) {
-      stats.push(cached);
+      filled.set(model, cached);
       continue;
     }
     if (!dir) {
@@ -80,24 +80,33 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
       unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for corpus ${setting.corpusPath} and spec context ${spec.contextLength})`);
       continue;
     }
-    const engine = engineById(engineId);
-    const options = engine.id === 'torch' ? { ...env.torch, rope } : { rope };
-    // Several suites (Vitest workers) may want the same missing statistics: one fills, the others wait and read.
-    stats.push(
-      await withFillLock(cacheDir, model, () =>
-        getCorpusStats({
-          modelId: model,
-          modelDir: dir,
-          corpus,
-          spec,
-          cacheDir,
-          engineId: engine.id,
-          engineVersion: engine.version,
-          model: () => engine.load({ id: model, dir }, options),
-        }),
-      ),
-    );
+    toFill.set(model, dir);
   }
+  if (toFill.size > 0) {
+    // The fleet fill (harness/fleet/): one worker per device of LONGPROXY_DEVICES (else LONGPROXY_TORCH_DEVICE),
+    // going on past a model that fails. Several suites (Vitest workers) may want the same missing statistics: one
+    // fills, the others wait and then find them in the cache.
+    const { fillSetting } = await import('../fleet/fill.ts');
+    const { devicesFrom } = await import('../fleet/devices.ts');
+    const { failureTable } = await import('../fleet/failures.ts');
+    const report = await withFillLock(cacheDir, `setting-${setting.id}`, () =>
+      fillSetting({
+        models: [...toFill].map(([id, dir]) => ({ id, resolve: () => dir, rope: modelRunFor(setting, id, overrides).rope })),
+        corpus,
+        specFor: (id) => modelRunFor(setting, id, overrides).spec,
+        cacheDir,
+        engine: engineId as 'onnx' | 'torch',
+        devices: engineId === 'onnx' ? ['cpu'] : devicesFrom(undefined, { LONGPROXY_DEVICES: process.env.LONGPROXY_DEVICES, LONGPROXY_TORCH_DEVICE: env.torch.device }),
+        dtype: env.torch.dtype,
+      }),
+    );
+    for (const model of toFill.keys()) {
+      const got = readCachedCorpusStats({ modelId: model, corpus, spec: modelRunFor(setting, model, overrides).spec, cacheDir, engineId });
+      if (got) filled.set(model, got);
+    }
+    if (report.failures.length) unavailable.push(`filling failed for ${report.failures.length} model(s), the others finished:\n${failureTable(report.failures)}\n`);
+  }
+  const stats = setting.models.filter((m) => filled.has(m)).map((m) => filled.get(m)!); // the setting's order
   if (unavailable.length) {
     return { ok: false, reason: `${setting.id}: token statistics unavailable for ${unavailable.length} of ${setting.models.length} models: ${unavailable.join('; ')}` };
   }
