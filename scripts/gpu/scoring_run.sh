@@ -8,8 +8,9 @@
 #   bash scripts/gpu/scoring_run.sh          carry: .device-carry/node.tar.xz .device-carry/node_modules-slim.tar.xz
 #                                            (made here by bash scripts/gpu/pack_node.sh)
 # Steps: 0. unpack node and node_modules; 1. zoo parity: transformers and the built-in decoder on the GPU vs
-# onnxruntime (scripts/gpu/zoo_parity.py); 2. float32: cache filled by bench/gpu_fill_cache.ts, `vitest run
-# metrics/` with LONGPROXY_ENGINE=torch, `longproxy compare runs` against results/; 3. the same in bf16 if
+# onnxruntime (scripts/gpu/zoo_parity.py); 2. float32: cache filled by `longproxy stats --setting zoo`
+# (bench/gpu_fill_cache.ts), `vitest run metrics/` with LONGPROXY_ENGINE=torch, `longproxy compare runs` against
+# results/; 3. the same in bf16 if
 # time is left (reported, not judged); 4. what comes back, in $OUT (at most 8 files):
 #   scoring_run.log, zoo_parity.json, compare-f32.md, compare-bf16.md, gpu-run.tar.xz (results/ of each pass:
 #   submissions, verify, claims, reports; fill and vitest logs), cache-f32.tar.xz.part-NN (the float32 token
@@ -72,7 +73,7 @@ pass() { # dtype label
   export LONGPROXY_ENGINE=torch LONGPROXY_TORCH_DEVICE=$DEVICE LONGPROXY_TORCH_DTYPE=$dtype
   export LONGPROXY_CACHE_DIR="$d/cache" LONGPROXY_RESULTS_DIR="$d/results"
   log "$label: token statistics with the torch engine ($DEVICE, $dtype) -> $LONGPROXY_CACHE_DIR"
-  within 300 "${TS[@]}" bench/gpu_fill_cache.ts --setting zoo > "$d/fill.log" 2>&1
+  within 300 "${TS[@]}" bench/gpu_fill_cache.ts --setting zoo --devices "$DEVICE" --dtype "$dtype" > "$d/fill.log" 2>&1
   log "$label: fill exit $?"; tail -22 "$d/fill.log"
   log "$label: vitest run metrics/ -> $LONGPROXY_RESULTS_DIR"
   within 200 node node_modules/vitest/vitest.mjs run metrics/ > "$d/vitest.log" 2>&1
