@@ -133,10 +133,13 @@ describe.skipIf(noTorch)(`fleet fill${noTorch ? ` (skipped: ${noTorch})` : ''}`,
     const killed = path.join(base, 'killed');
     const p = cli(['--setting', settingFile, '--devices', 'cpu', '--shard', '0/2', '--cache', killed]);
     const done = finish(p);
+    let exited = false;
+    void done.then(() => (exited = true));
     const entries = () => (existsSync(path.join(killed, 'entries')) ? bins(snapshot(killed)).length : 0);
-    while (entries() === 0) await new Promise((r) => setTimeout(r, 20));
+    while (entries() === 0 && !exited) await new Promise((r) => setTimeout(r, 20));
     p.kill('SIGKILL');
-    expect((await done).signal).toBe('SIGKILL');
+    const first = await done;
+    expect(first.signal, first.out).toBe('SIGKILL');
     const before = entries();
     const expected = (JSON.parse(shard0Manifest) as { models: Record<string, { sets: Record<string, { done: string[] }> }> }).models;
     const total = Object.values(expected).reduce((a, m) => a + Object.values(m.sets)[0].done.length, 0);

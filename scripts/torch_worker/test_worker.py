@@ -212,6 +212,21 @@ class WireFormat(unittest.TestCase):
         self.assertEqual(unpack(r["byteStart"]).tolist(), [0, 1])
         self.assertEqual(unpack(r["byteEnd"]).tolist(), [1, 2])
 
+    def test_one_worker_serves_model_after_model_and_unloads(self):
+        """The fleet's reuse: a second load replaces the first model (freed), unload leaves none loaded."""
+        ids = pack(np.arange(3, 40, dtype=np.int32), "i32")
+        fwd = lambda i: {"id": i, "op": "forward", "ids": ids, "scoreFrom": 1}  # noqa: E731
+        lines = [{"id": 1, "op": "load", "dir": "toy:1:64"}, fwd(2), {"id": 3, "op": "load", "dir": "toy:2:128"},
+                 fwd(4), {"id": 5, "op": "unload"}, fwd(6), {"id": 7, "op": "load", "dir": "toy:1:64"}, fwd(8)]
+        out = io.StringIO()
+        Worker(Channel(io.StringIO("".join(json.dumps(x) + "\n" for x in lines)), out)).serve()
+        r = {x["id"]: x for x in map(json.loads, out.getvalue().splitlines())}
+        self.assertEqual((r[1]["result"]["maxPositions"], r[3]["result"]["maxPositions"]), (64, 128))
+        lp = lambda i: unpack(r[i]["result"]["logprob"])  # noqa: E731
+        self.assertNotEqual(lp(2).tobytes(), lp(4).tobytes())  # the second model answered
+        self.assertIn("no model loaded", r[6]["error"]["message"])
+        self.assertEqual(lp(2).tobytes(), lp(8).tobytes())  # reloading gives the same model again
+
 
 class HFLoading(unittest.TestCase):
     def test_missing_folder_and_tokenizer_are_named(self):
