@@ -9,6 +9,7 @@ import { fingerprintModelDir } from '../engine/fingerprint.ts';
 import type { LanguageModel, ModelRef } from '../engine/types.ts';
 import type { RopePolicy } from '../engine/rope-policy.ts';
 import type { SyncTokenizer } from '../engine/torch.ts';
+import { WorkerRequestError } from '../engine/torch-worker.ts';
 import { checkSpec, computeDocStats } from '../tokenstats/compute.ts';
 import {
   entryKey,
@@ -132,6 +133,13 @@ export function orderJobs(models: { id: string; weight: number; spec?: StatsSpec
     for (const d of docs) jobs.push({ model: m.id, doc: d.doc, cost: m.weight * d.c });
   }
   return jobs;
+}
+
+/** A forward that failed because the worker's tokenizer disagreed with the ids it was sent is a tokenizer failure. */
+function stageOfForwardError(err: unknown): Stage {
+  const kind = err instanceof WorkerRequestError ? err.kind : '';
+  const msg = err instanceof Error ? err.message : String(err);
+  return kind === 'tokenizer_mismatch' || /tokenizer_mismatch|tokeni[sz]er (check|mismatch|disagree)/i.test(msg) ? 'tokenizer' : 'forward';
 }
 
 export async function fillSetting(o: FillOptions): Promise<FillReport> {
@@ -303,7 +311,7 @@ export async function fillSetting(o: FillOptions): Promise<FillReport> {
         left.set(m.id, n);
         if (n === 0) finish(m.id);
       } catch (err) {
-        fail(m.id, stage, err);
+        fail(m.id, stage === 'forward' ? stageOfForwardError(err) : stage, err);
         p.costLeft -= job.cost;
         p.total--;
         loaded = null;

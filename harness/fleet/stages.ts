@@ -4,8 +4,9 @@
 //
 // PENDING: `configCheck` is where the `manifest` helper's checkModelConfig(modelId, config, overrides) plugs in
 // (the locked setting's model manifest); until then it checks only that config.json is there and is JSON.
-// `tokenizerCheck` is where the `spm` helper's tokenizer.model support plugs in; until then a folder needs
-// tokenizer.json.
+// `tokenizerCheck` loads the folder's tokenizer with harness/engine/tokenizer.ts (tokenizer.json; tokenizer.model
+// once the `spm` helper's conversion is in). A run-time disagreement found by the worker is also a tokenizer
+// failure (fill.ts, stageOfForwardError).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadTokenizer } from '../engine/tokenizer.ts';
@@ -41,10 +42,9 @@ export const defaultStageHooks: StageHooks = {
   },
   tokenizerCheck(modelId, dir) {
     if (isSyntheticModel(dir)) return toyByteTokenizer;
-    const file = path.join(dir, 'tokenizer.json');
-    if (!existsSync(file)) {
-      throw new UserError(`model ${modelId}: ${file} not found; fix: add the model's tokenizer.json (fast tokenizer) to the folder`);
+    if (!['tokenizer.json', 'tokenizer.model'].some((f) => existsSync(path.join(dir, f)))) {
+      throw new UserError(`model ${modelId}: ${dir} holds neither tokenizer.json nor tokenizer.model; fix: add the tokenizer files of the model's repository`);
     }
-    return loadTokenizer(dir);
+    return loadTokenizer(dir); // its own error names the file when it cannot
   },
 };
