@@ -10,8 +10,9 @@
 //
 //   node --import ./scripts/gpu/ts-register.mjs bench/fill_bench.ts --devices cuda:0,cuda:1 [--docs-per-gpu 2]
 //     [--models random:Qwen2.5-7B,random:Llama-2-7B-32k,random:Mistral-7B-v0.2] [--tokens 32768] [--spec locked]
-//     [--zoo-models 6] [--dtype bfloat16] [--out DIR] [--scratch DIR]
-// CPU dry run: --devices cpu,cpu --models toy:1:4096,toy:2:4096 --tokens 1500 --spec zoo --zoo-models 2 --dtype float32
+//     [--zoo-models 6] [--zoo-docs 0 (= all 12)] [--dtype bfloat16] [--out DIR] [--scratch DIR]
+// CPU dry run: --devices cpu,cpu --models toy:1:4096,toy:2:4096 --tokens 1500 --spec zoo --zoo-models 2 --zoo-docs 1
+//   --dtype float32
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,7 @@ const models = arg('models', 'random:Qwen2.5-7B,random:Llama-2-7B-32k,random:Mis
 const tokens = Number(arg('tokens', '32768'));
 const specSetting = getSetting(arg('spec', 'locked') === 'locked' ? 'locked-no4k' : 'zoo');
 const zooModels = Number(arg('zoo-models', '6'));
+const zooDocs = Number(arg('zoo-docs', '0')); // 0: all 12
 const dtype = arg('dtype', devices[0].startsWith('cuda') ? 'bfloat16' : 'float32');
 const scratch = arg('scratch', '') || mkdtempSync(path.join(tmpdir(), 'longproxy-fill-bench-'));
 const outDir = arg('out', '');
@@ -130,9 +132,15 @@ function workerPerModelSlot(device: string): DeviceSlot {
 async function zooPass(reuse: boolean): Promise<PassResult> {
   const zoo = getSetting('zoo');
   const ids = zoo.models.slice(0, zooModels);
+  let corpus = loadCorpus(path.join(REPO_ROOT, zoo.corpusPath));
+  if (zooDocs > 0) {
+    const file = path.join(scratch, 'zoo-corpus.json');
+    writeFileSync(file, JSON.stringify(corpus.documents.slice(0, zooDocs)));
+    corpus = loadCorpus(file);
+  }
   const r = await fillSetting({
     models: fleetModels(zoo, ids),
-    corpus: loadCorpus(path.join(REPO_ROOT, zoo.corpusPath)),
+    corpus,
     specFor: (id) => statsSpecFor(zoo, id),
     cacheDir: path.join(scratch, `zoo-${reuse ? 'reused' : 'per-model'}`),
     engine: 'torch',
@@ -162,7 +170,7 @@ async function main(): Promise<void> {
   }
   if (!all) lines.push('', `Only one device given (${devices[0]}): no multi-device pass; on a machine with several GPUs the script passes them all.`);
   if (zooPer && zooReuse) {
-    lines.push('', `## Worker reuse on the zoo (${zooModels} models x ${zooPer.documents / Math.max(1, zooModels)} documents, torch engine on ${devices[0]})`, '');
+    lines.push('', `## Worker reuse on the zoo (${zooModels} models x ${zooDocs || 12} documents, torch engine on ${devices[0]})`, '');
     lines.push('| workers | worker processes | wall s | forward s | load s (incl. worker start) | wall / forward |', '|---|---|---|---|---|---|');
     for (const p of [zooPer, zooReuse]) lines.push(`| ${p.label} | ${p.workers} | ${f(p.wallSeconds)} | ${f(p.forwardSeconds)} | ${f(p.loadSeconds)} | ${f(p.wallSeconds / Math.max(p.forwardSeconds, 1e-9), 2)} |`);
     lines.push('', `Saving: ${f(zooPer.wallSeconds - zooReuse.wallSeconds)} s of wall-clock over ${zooModels} models (${f((zooPer.wallSeconds - zooReuse.wallSeconds) / zooModels, 2)} s per model).`);
