@@ -180,7 +180,7 @@ export async function fillSetting(o: FillOptions): Promise<FillReport> {
         id: m.id,
         ref: { id: m.id, dir },
         spec,
-        ident: { modelId: m.id, fingerprint, engineId: o.engine, engineVersion: version },
+        ident: { modelId: m.id, fingerprint, ...(synthetic ? {} : { dir }), engineId: o.engine, engineVersion: version },
         tokenizer,
         rope: m.rope,
         weight,

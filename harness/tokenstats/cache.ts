@@ -215,6 +215,7 @@ function withManifestLock<T>(cacheDir: string, fn: () => T): T {
 /** A shard's record of one model: the documents of each (corpus, spec) whose entries it wrote or found. */
 interface ShardModelRecord {
   fingerprint: string;
+  dir?: string;
   engine: string;
   engineVersion: string;
   sets: Record<string, CompleteSet & { done: string[] }>;
@@ -269,7 +270,7 @@ function mergeShardManifests(main: Manifest, shards: ShardManifest[]): Manifest 
     const first = recs[0].rec;
     const prev = models[id];
     const same = prev && prev.fingerprint === first.fingerprint && prev.engine === first.engine && prev.engineVersion === first.engineVersion;
-    const rec: ModelRecord = same ? { ...prev, complete: { ...prev.complete } } : { fingerprint: first.fingerprint, engine: first.engine, engineVersion: first.engineVersion, complete: {} };
+    const rec: ModelRecord = same ? { ...prev, complete: { ...prev.complete } } : { fingerprint: first.fingerprint, ...(first.dir ? { dir: first.dir } : {}), engine: first.engine, engineVersion: first.engineVersion, complete: {} };
     const setKeys = [...new Set(recs.flatMap(({ rec: r }) => Object.keys(r.sets)))].sort();
     for (const k of setKeys) {
       if (rec.complete[k]) continue;
@@ -300,7 +301,7 @@ export function recordShardDocs(cacheDir: string, shard: string, m: ModelIdentit
   const cur: ShardManifest = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ShardManifest) : { format: 1, shard, models: {} };
   const prev = cur.models[m.modelId];
   const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion;
-  const rec: ShardModelRecord = same ? prev : { fingerprint: m.fingerprint, engine: m.engineId, engineVersion: m.engineVersion, sets: {} };
+  const rec: ShardModelRecord = same ? prev : { fingerprint: m.fingerprint, ...(m.dir ? { dir: path.relative(process.cwd(), path.resolve(m.dir)) || '.' } : {}), engine: m.engineId, engineVersion: m.engineVersion, sets: {} };
   const setKey = `${corpus.sha256}/${specHash(spec)}`;
   const had = new Set(rec.sets[setKey]?.done ?? []);
   for (const d of done) had.add(d);
