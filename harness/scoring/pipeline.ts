@@ -16,7 +16,7 @@ import { DEFAULT_HELD_OUT, runHeldOut, type HeldOutOptions } from './heldout.ts'
 
 export { gridCandidates };
 import type { Metric } from './metric.ts';
-import { codeRevision, revisionLabel } from './revision.ts';
+import { codeRevision, inHistory, revisionLabel } from './revision.ts';
 import { runEnv } from './run-env.ts';
 import type { ScoringRecord } from './types.ts';
 
@@ -129,14 +129,14 @@ export async function scoreMetric(
     },
     verify: { path: paths.verify, result: verify },
   };
-  writeClaim(abs(paths.claim), claim);
+  writeClaim(abs(paths.claim), claim, root);
   return record;
 }
 
 /** Writes the claim unless the one on disk holds the same results (it differs only in the code revision it was
  *  made at and in the scoring wall time): recording again what did not change changes no file. A claim made at
- *  a dirty revision is replaced by one made at a clean revision. */
-function writeClaim(file: string, claim: ClaimBundle): void {
+ *  a dirty revision, or at a commit outside HEAD's history (rebased away), is replaced. */
+function writeClaim(file: string, claim: ClaimBundle, root: string): void {
   if (existsSync(file)) {
     let old: ClaimBundle | undefined;
     try {
@@ -144,7 +144,8 @@ function writeClaim(file: string, claim: ClaimBundle): void {
     } catch {
       old = undefined; // unreadable: replace it
     }
-    if (old && sameClaimResults(old, claim) && !(old.code?.dirty && !claim.code.dirty)) return;
+    const keep = old && sameClaimResults(old, claim) && !(old.code?.dirty && !claim.code.dirty) && inHistory(String(old.code?.commit), root);
+    if (keep) return;
   }
   writeFileAtomic(file, claimText(claim));
 }

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { codeRevision, revisionLabel } from './revision.ts';
+import { codeRevision, inHistory, revisionLabel } from './revision.ts';
 
 const repo = mkdtempSync(path.join(tmpdir(), 'longproxy-revision-'));
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
@@ -45,6 +45,12 @@ describe('codeRevision', () => {
     git('checkout', '--', f);
     expect(rev.dirty).toBe(true);
     expect(revisionLabel(rev)).toBe(`${head}+dirty`);
+  });
+
+  it('knows which commits are in HEAD\'s history', () => {
+    expect(inHistory(head, repo)).toBe(true);
+    expect(inHistory('0'.repeat(40), repo)).toBe(false);
+    expect(inHistory('unknown (not a git checkout)', repo)).toBe(false);
   });
 
   it('ignores untracked files and says so when there is no git checkout', () => {

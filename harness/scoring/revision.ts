@@ -39,4 +39,15 @@ export function codeRevision(cwd: string): CodeRevision {
   }
 }
 
+/** True when `commit` is HEAD or one of its ancestors (a claim's commit that a rebase left behind is not). */
+export function inHistory(commit: string, cwd: string): boolean {
+  if (!/^[0-9a-f]{40}$/.test(commit)) return false;
+  try {
+    execFileSync('git', ['merge-base', '--is-ancestor', commit, 'HEAD'], { cwd, stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const revisionLabel = (r: CodeRevision) => (r.dirty ? `${r.commit}+dirty` : r.commit);
