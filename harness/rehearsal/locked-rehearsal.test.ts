@@ -15,6 +15,7 @@ import { LOCKED_MODELS } from '../contract/locked-models.ts';
 import { lockedNo4k } from '../contract/settings/locked-no4k.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import { workerPython } from '../engine/torch-worker.ts';
+import { modelRunFor } from '../scoring/setting-specs.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import { pythonUnavailableReason } from '../verify/python-reference.ts';
 import { DOWNSTREAM_NAME, writeRehearsalInputs } from './inputs.ts';
@@ -151,6 +152,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
       const d = r.head_dim;
       const baseP = 10000 * (f * L / 4096 - (f - 1)) ** (d / (d - 2));
       const policy = { kind: 'ntk-frozen', factor: f, trainingLength: L, originalMax: 4096 };
+      expect(modelRunFor(setting, r.id).rope, `${r.id}: the policy the harness hands the worker`).toEqual(policy);
       const got = spawnSync(py, ['-c', 'import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom rope import policy_inv_freq\ninv, s = policy_inv_freq(json.load(open(sys.argv[2])), json.loads(sys.argv[3]))\nprint(json.dumps([float(x) for x in inv]))',
         path.join(root, 'scripts/torch_worker'), path.join(replicas.root, r.model_dir, 'config.json'), JSON.stringify(policy)], { encoding: 'utf8' });
       expect(got.status, got.stderr).toBe(0);

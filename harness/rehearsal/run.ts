@@ -16,7 +16,9 @@ import { workerPython } from '../engine/torch-worker.ts';
 import type { Metric } from '../scoring/metric.ts';
 import { scoreMetric } from '../scoring/pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
-import { statsSpecFor } from '../scoring/setting-specs.ts';
+import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
+import { ropeLabel } from '../engine/rope-policy.ts';
+import type { Override } from '../contract/model-manifest.ts';
 import type { ScoringRecord } from '../scoring/types.ts';
 import { getCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats, StatsSpec } from '../tokenstats/types.ts';
@@ -94,8 +96,9 @@ export interface FillRow {
   model: string;
   dir?: string;
   spec?: StatsSpec;
-  /** From the config today (rope_scaling type or "default"); the manifest's policy once it lands. */
+  /** The RoPE policy the engine applies (harness/engine/rope-policy.ts label), and what config.json declares. */
   ropePolicy: string;
+  configRope: string;
   tokenizerSource: string;
   documents: number;
   /** Tokens of each document under the model's tokenizer (as scored, after the spec's cut). */
@@ -110,6 +113,8 @@ export interface FillRow {
 
 export interface FillOptions {
   env: NodeJS.ProcessEnv;
+  /** Manifest overrides (as --override / LONGPROXY_OVERRIDE would give them). */
+  overrides?: readonly Override[];
   cacheDir: string;
   torch: TorchLoadOptions;
   log?: (line: string) => void;
@@ -137,16 +142,19 @@ function ropePolicyOf(dir: string): string {
 
 /** Token statistics of one model at the setting's spec; a failure is recorded with its stage, never thrown. */
 export async function fillModel(setting: Setting, corpus: ProxyCorpus, model: string, o: FillOptions): Promise<{ row: FillRow; stats?: ModelCorpusStats }> {
-  const row: FillRow = { model, ropePolicy: '?', tokenizerSource: '?', documents: 0, docTokens: [], tokensProcessed: 0, seconds: 0, workerCpuSeconds: null };
+  const row: FillRow = { model, ropePolicy: '?', configRope: '?', tokenizerSource: '?', documents: 0, docTokens: [], tokensProcessed: 0, seconds: 0, workerCpuSeconds: null };
   let stage: Stage = 'resolve';
   try {
     const dir = resolveModelDir(model, { env: o.env });
     row.dir = dir;
-    row.ropePolicy = ropePolicyOf(dir);
+    row.configRope = ropePolicyOf(dir);
     row.tokenizerSource = existsSync(path.join(dir, 'tokenizer.json')) ? 'tokenizer.json' : 'tokenizer.model';
     stage = 'config check';
-    const spec = statsSpecFor(setting, dir);
+    const problems = configProblems(setting, model, dir, o.overrides);
+    if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
+    const { spec, rope } = modelRunFor(setting, model, o.overrides);
     row.spec = spec;
+    row.ropePolicy = ropeLabel(rope);
     stage = 'load';
     const t0 = performance.now();
     const stats = await getCorpusStats({
@@ -158,7 +166,7 @@ export async function fillModel(setting: Setting, corpus: ProxyCorpus, model: st
       engineId: torchEngine.id,
       engineVersion: torchEngine.version,
       model: async () => {
-        const m = await torchEngine.load({ id: model, dir }, o.torch);
+        const m = await torchEngine.load({ id: model, dir }, { ...o.torch, rope });
         stage = 'forward';
         const dispose = m.dispose.bind(m);
         m.dispose = async () => {
@@ -216,12 +224,12 @@ export function loadRehearsalCorpus(inputs: RehearsalInputs): ProxyCorpus {
 export function rehearsalTable(rows: readonly FillRow[]): string {
   const spec = (s?: StatsSpec) => (s ? `${s.contextLength}; ${s.shortWindows.map((w) => `${w.size}/${w.step}`).join(', ')}` : '-');
   const lines = [
-    '| model | spec (context; windows) | RoPE policy | tokenizer source | document tokens | tokens through the model | seconds | worker CPU s | outcome |',
+    '| model | spec (context; windows) | RoPE policy (config.json) | tokenizer source | document tokens | tokens through the model | seconds | worker CPU s | outcome |',
     '|---|---|---|---|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     const outcome = r.failure ? `failed at ${r.failure.stage}: ${r.failure.message.slice(0, 160)}` : 'scored';
-    lines.push(`| ${r.model} | ${spec(r.spec)} | ${r.ropePolicy} | ${r.tokenizerSource} | ${r.docTokens.join(' + ') || '-'} | ${r.tokensProcessed} | ${r.seconds} | ${r.workerCpuSeconds ?? '-'} | ${outcome} |`);
+    lines.push(`| ${r.model} | ${spec(r.spec)} | ${r.ropePolicy} (${r.configRope}) | ${r.tokenizerSource} | ${r.docTokens.join(' + ') || '-'} | ${r.tokensProcessed} | ${r.seconds} | ${r.workerCpuSeconds ?? '-'} | ${outcome} |`);
   }
   return lines.join('\n');
 }
