@@ -51,7 +51,7 @@ const only = values['only-model'];
 const replicas = values.replicas ? readReplicaManifest(path.resolve(values.replicas)) : buildReplicas(path.join(work, 'replicas'));
 log(`[rehearsal +${secs()}s] replicas: ${replicas.root} (${replicas.replicas.length} models)`);
 const models = only ? [only] : values.models ? values.models.split(',') : [...LOCKED_MODELS];
-const inputs = writeRehearsalInputs(path.join(work, 'inputs'), { docs, mode });
+const inputs = writeRehearsalInputs(path.join(work, 'inputs'), { docs, mode }, models);
 const setting = rehearsalSetting(inputs, models);
 const corpus = loadRehearsalCorpus(inputs);
 const fill = { env: lookupEnv(replicas, 'hub'), cacheDir: path.join(work, 'cache'), torch, log };
