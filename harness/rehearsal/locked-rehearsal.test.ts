@@ -6,13 +6,12 @@
 // each under 30 s on an idle 2-core machine (the printed table gives the worker's CPU seconds, which is what an
 // idle machine's wall-clock would be). The GPU version: scripts/gpu/rehearsal_run.sh.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../metrics/registry.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
-import { lockedNo4k } from '../contract/settings/locked-no4k.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import { workerPython } from '../engine/torch-worker.ts';
 import { modelRunFor } from '../scoring/setting-specs.ts';
@@ -51,14 +50,7 @@ const FILM = 'In2Training/FILM-7B';
 // Qwen replica's fill past 30 s). The GPU rehearsal reads 4 documents of 32k tokens.
 const DOCS = Number(process.env.LONGPROXY_REHEARSAL_DOCS ?? 1);
 
-// Pieces of issue 10 built by other helpers. Where one is not in this tree, the assertions that need it are
-// skipped with a GAP message naming what is missing (never passed without it).
 const root = path.resolve(import.meta.dirname, '../..');
-const GAPS = {
-  manifest: 'manifest' in lockedNo4k ? '' : 'GAP (issue 10 points 1-2, helper `manifest`): the locked setting has no model manifest, fixed 32768 spec or RoPE policies in this tree',
-  spm: existsSync(path.join(root, 'harness/engine/sentencepiece-convert.ts')) ? '' : 'GAP (issue 10 point 3, helper `spm`): no tokenizer built from tokenizer.model in this tree, so the FILM-style replica cannot be tokenized',
-};
-const needsSpm = (model: string) => (model === FILM ? GAPS.spm : '');
 
 describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the locked path${reason ? ` (skipped: ${reason})` : ''}`, () => {
   const base = mkdtempSync(path.join(tmpdir(), 'longproxy-rehearsal-'));
@@ -71,7 +63,14 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
   const rows: FillRow[] = [];
   const stats: ModelCorpusStats[] = [];
 
+  const home = process.env.LONGPROXY_HOME;
+  afterAll(() => {
+    if (home === undefined) delete process.env.LONGPROXY_HOME;
+    else process.env.LONGPROXY_HOME = home;
+  });
   beforeAll(() => {
+    // Tokenizers built from tokenizer.model go to a temporary home, not the user's ~/.cache/longproxy.
+    process.env.LONGPROXY_HOME = path.join(base, 'home');
     replicas = buildReplicas(path.join(base, 'replicas'));
     planted = buildReplicas(path.join(base, 'planted'), { models: [BAD_CONFIG, BROKEN], plantBadConfig: BAD_CONFIG, plantBroken: BROKEN });
     const inputs = writeRehearsalInputs(path.join(base, 'inputs'), { docs: DOCS, mode: 'cpu' });
@@ -88,7 +87,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
   });
 
   for (const model of LOCKED_MODELS) {
-    it.skipIf(needsSpm(model))(`fills ${model} at the locked spec${needsSpm(model) ? ` (skipped: ${needsSpm(model)})` : ''}`, async () => {
+    it(`fills ${model} at the locked spec`, async () => {
       const { row, stats: s } = await fillModel(setting, corpus, model, fill);
       rows.push(row);
       expect(row.failure, JSON.stringify(row.failure)).toBeUndefined();
@@ -98,18 +97,19 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
     }, PER_FILL_MS);
   }
 
-  // Without the manifest's fixed spec, the spec follows max_position_embeddings (4096 for the Leooyii configs).
-  it.skipIf(GAPS.manifest || GAPS.spm)(`scores every model at context 32768 with both short windows (1024/256, 4096/1024)${GAPS.manifest || GAPS.spm ? ` (skipped: ${GAPS.manifest || GAPS.spm})` : ''}`, () => {
+  // The manifest's fixed spec: never derived from max_position_embeddings (4096 in the Leooyii configs).
+  it(`scores every model at context 32768 with both short windows (1024/256, 4096/1024)`, () => {
     expect(rows).toHaveLength(LOCKED_MODELS.length);
     const wrong = rows.filter((r) => r.spec?.contextLength !== 32768).map((r) => `${r.model}: ${r.spec?.contextLength}`);
     expect(wrong, 'models not scored at 32768').toEqual([]);
     for (const r of rows) expect(r.spec?.shortWindows).toEqual([{ size: 1024, step: 256 }, { size: 4096, step: 1024 }]);
   });
 
-  it.skipIf(GAPS.spm)(`tokenizes the FILM-style replica (no tokenizer.json) from its tokenizer.model${GAPS.spm ? ` (skipped: ${GAPS.spm})` : ''}`, () => {
+  it(`tokenizes the FILM-style replica (no tokenizer.json) from its tokenizer.model`, () => {
     const film = rows.find((r) => r.model === FILM)!;
     expect(film.failure).toBeUndefined();
-    expect(film.tokenizerSource).toBe('tokenizer.model');
+    expect(film.tokenizerSource).toBe('built from tokenizer.model');
+    expect(rows.filter((r) => r.model !== FILM).every((r) => r.tokenizerSource === 'tokenizer.json')).toBe(true);
     // FILM's tokenizer.model is the Mistral replica's: the tokenizer built from it by the harness must cut every
     // document into the same ids as the tokenizer.json the replica builder converted for Mistral.
     const ids = (m: string) => stats.find((s) => s.model === m)!.docs.map((d) => Array.from(d.tokenIds));
@@ -117,7 +117,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
   });
 
   let scored: ScoredMetric[] = [];
-  it.skipIf(GAPS.spm)(`scores every metric, writes 17-row submissions, and both verifiers agree on each${GAPS.spm ? ` (skipped: ${GAPS.spm})` : ''}`, async () => {
+  it(`scores every metric, writes 17-row submissions, and both verifiers agree on each`, async () => {
     expect(stats).toHaveLength(LOCKED_MODELS.length);
     scored = await scoreAndVerify(setting, stats, METRICS, path.join(base, 'results'), 200);
     expect(scored.map((s) => s.record.metric)).toEqual(METRICS.map((m) => m.id));
@@ -131,7 +131,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
     }
   }, 120_000);
 
-  it.skipIf(GAPS.spm)(`names a planted bad config and a planted broken model in the failure table while the other models finish${GAPS.spm ? ` (skipped: ${GAPS.spm})` : ''}`, async () => {
+  it(`names a planted bad config and a planted broken model in the failure table while the other models finish`, async () => {
     // The planted folders shadow the clean ones (LONGPROXY_MODEL_DIR is looked at first); the other 15 come from
     // the Hugging Face cache and their statistics from the cache filled above.
     const env = { ...lookupEnv(replicas, 'hub'), LONGPROXY_MODEL_DIR: planted.modelDir };
@@ -142,10 +142,10 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
     console.log(`[rehearsal] with a planted bad config (${BAD_CONFIG}) and a broken model (${BROKEN}):\n${rehearsalTable(out)}`);
     expect(out.filter((r) => !r.failure).every((r) => r.documents === DOCS)).toBe(true);
     expect(out.find((r) => r.model === BROKEN)!.failure!.stage).toBe('load');
-    if (!GAPS.manifest) expect(out.find((r) => r.model === BAD_CONFIG)!.failure!.stage).toBe('config check');
+    expect(out.find((r) => r.model === BAD_CONFIG)!.failure!.stage).toBe('config check');
   }, 240_000);
 
-  it.skipIf(GAPS.manifest)(`gives the NTK replicas the frozen-base RoPE frequencies of LCEG's evaluation code${GAPS.manifest ? ` (skipped: ${GAPS.manifest})` : ''}`, () => {
+  it(`gives the NTK replicas the frozen-base RoPE frequencies of LCEG's evaluation code`, () => {
     // base' = 10000 * (f*L/4096 - (f-1))^(d/(d-2)); inv_freq[i] = base'^(-2i/d), from the worker's own RoPE code
     // with the policy the harness hands it for each replica.
     const ntk = replicas.replicas.filter((r) => r.id.startsWith('Leooyii/NTK'));

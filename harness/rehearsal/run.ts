@@ -18,6 +18,7 @@ import { scoreMetric } from '../scoring/pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
 import { ropeLabel } from '../engine/rope-policy.ts';
+import { tokenizerJsonFor } from '../engine/sentencepiece-convert.ts';
 import type { Override } from '../contract/model-manifest.ts';
 import type { ScoringRecord } from '../scoring/types.ts';
 import { getCorpusStats } from '../tokenstats/cache.ts';
@@ -99,6 +100,7 @@ export interface FillRow {
   /** The RoPE policy the engine applies (harness/engine/rope-policy.ts label), and what config.json declares. */
   ropePolicy: string;
   configRope: string;
+  /** "tokenizer.json", or "built from tokenizer.model" (harness/engine/sentencepiece-convert.ts). */
   tokenizerSource: string;
   documents: number;
   /** Tokens of each document under the model's tokenizer (as scored, after the spec's cut). */
@@ -148,13 +150,16 @@ export async function fillModel(setting: Setting, corpus: ProxyCorpus, model: st
     const dir = resolveModelDir(model, { env: o.env });
     row.dir = dir;
     row.configRope = ropePolicyOf(dir);
-    row.tokenizerSource = existsSync(path.join(dir, 'tokenizer.json')) ? 'tokenizer.json' : 'tokenizer.model';
     stage = 'config check';
     const problems = configProblems(setting, model, dir, o.overrides);
     if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
     const { spec, rope } = modelRunFor(setting, model, o.overrides);
     row.spec = spec;
     row.ropePolicy = ropeLabel(rope);
+    stage = 'tokenizer';
+    // The folder's tokenizer.json, or one built from tokenizer.model outside the folder ($LONGPROXY_HOME/tokenizers,
+    // as the engine itself finds it).
+    row.tokenizerSource = tokenizerJsonFor(dir).source;
     stage = 'load';
     const t0 = performance.now();
     const stats = await getCorpusStats({
