@@ -34,8 +34,13 @@ import {
 
 const py = workerPython();
 const probe = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-const reason =
-  probe.status !== 0
+// Opt-in: a replica with Qwen's 152k vocabulary needs ~9.5k scored positions x 152k logits for one 5.3k-token
+// document at the locked spec; measured here (shared 2-core machine, load 7-9) 90+ s of worker CPU for one Qwen
+// fill, 26-33 s for the 32k-vocabulary ones: over the 30 s per-test bar of CI. Run it with LONGPROXY_REHEARSAL=1.
+const optIn = process.env.LONGPROXY_REHEARSAL === '1';
+const reason = !optIn
+  ? 'opt-in suite: set LONGPROXY_REHEARSAL=1 (17 torch-engine fills on the CPU, about 30-100 s each on 2 cores)'
+  : probe.status !== 0
     ? `python3 with torch and numpy not found at ${py} (set LONGPROXY_PYTHON; Debian: python3-torch)`
     : (pythonUnavailableReason() ?? '');
 
