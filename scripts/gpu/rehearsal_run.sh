@@ -61,6 +61,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
   log "torch or transformers missing for $PY"
 TS=(node --import ./scripts/gpu/ts-register.mjs)
 rm -rf "$WORK" && mkdir -p "$WORK"
+export LONGPROXY_HOME="$WORK/home"   # tokenizers built from tokenizer.model (FILM) go here
 
 # 1. the 17 tiny replicas at full 32k-token documents, the planted faults
 log "1. rehearsal: 17 replicas, $DOCS documents of 32k tokens, torch engine on $DEVICE in $DTYPE"
