@@ -3,7 +3,7 @@
 // engine, every metric scored and verified by both verifiers, then the planted-fault run; a table and a JSON report
 // go to --out. With --only-model ID --replicas DIR it fills one model of an existing replica tree (the real-size 7B).
 //
-//   node --import ./scripts/gpu/ts-register.mjs harness/rehearsal/main.ts --work DIR --out DIR \
+//   node --import ./scripts/gpu/ts-register.mjs harness/cli/rehearsal.ts --work DIR --out DIR \
 //     [--mode gpu|cpu] [--docs 4] [--device cuda:0] [--dtype bfloat16] [--replicas DIR] [--only-model ID] [--no-plant]
 //     [--models ID,ID] (a subset, at least 3, for a smoke run)
 import { mkdirSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { METRICS } from '../../metrics/registry.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { writeRehearsalInputs } from './inputs.ts';
-import { buildReplicas, fillModel, loadRehearsalCorpus, lookupEnv, readReplicaManifest, rehearsalSetting, rehearsalTable, scoreAndVerify, type FillRow } from './run.ts';
+import { writeRehearsalInputs } from '../rehearsal/inputs.ts';
+import { buildReplicas, fillModel, loadRehearsalCorpus, lookupEnv, readReplicaManifest, rehearsalSetting, rehearsalTable, scoreAndVerify, type FillRow } from '../rehearsal/run.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // The rehearsal's inputs, written to a temporary folder (never under results/): a corpus of GovReport texts from
 // the committed data/zoo_haystack.json (so the CPU and the GPU rehearsals read the same text everywhere) and a
 // downstream file of deterministic synthetic values, named and marked as such. Neither is a benchmark input.
-import { createHash } from 'node:crypto';
+import { sha256Bytes } from '../util/hash.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
@@ -58,7 +58,7 @@ export function rehearsalDocuments(o: RehearsalCorpusOptions): { id: string; tex
 
 /** A deterministic value in [20, 70) per model: sha256("rehearsal:" + id) mapped to the range. Made up. */
 export function syntheticScore(model: string): number {
-  const h = createHash('sha256').update(`rehearsal:${model}`).digest();
+  const h = sha256Bytes(`rehearsal:${model}`);
   return 20 + (h.readUInt32BE(0) / 2 ** 32) * 50;
 }
 

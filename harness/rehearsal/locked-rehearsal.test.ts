@@ -5,6 +5,7 @@
 // 17-row submissions, verify each with the TypeScript verifier and the Python reference. One test per model fill,
 // each under 30 s on an idle 2-core machine (the printed table gives the worker's CPU seconds, which is what an
 // idle machine's wall-clock would be). The GPU version: scripts/gpu/rehearsal_run.sh.
+import { REPO_ROOT } from '../util/paths.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ const FILM = 'In2Training/FILM-7B';
 // Qwen replica's fill past 30 s). The GPU rehearsal reads 4 documents of 32k tokens.
 const DOCS = Number(process.env.LONGPROXY_REHEARSAL_DOCS ?? 1);
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = REPO_ROOT;
 
 describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the locked path${reason ? ` (skipped: ${reason})` : ''}`, () => {
   const base = mkdtempSync(path.join(tmpdir(), 'longproxy-rehearsal-'));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The locked rehearsal on one GPU (issue 10, point 7; docs/official-run.md): the 17 replicas of the locked
 # repositories (scripts/replicas/build_replicas.py) through the locked path with the torch engine in bf16 on full
-# 32k-token documents (harness/rehearsal/main.ts: resolve from a Hugging Face cache, fill, score every metric, both
+# 32k-token documents (harness/cli/rehearsal.ts: resolve from a Hugging Face cache, fill, score every metric, both
 # verifiers, the planted-fault run), then one real-size random-weight Llama-2-7B with the Leooyii PI config (linear
 # x8, max_position_embeddings 4096), built on the GPU machine (never shipped), filled at 32k: its time and the GPU's
 # peak memory. Run ON the GPU machine from the repository root (python3 with torch + CUDA and transformers, no Node):
@@ -65,7 +65,7 @@ export LONGPROXY_HOME="$WORK/home"   # tokenizers built from tokenizer.model (FI
 
 # 1. the 17 tiny replicas at full 32k-token documents, the planted faults
 log "1. rehearsal: 17 replicas, $DOCS documents of 32k tokens, torch engine on $DEVICE in $DTYPE"
-within 330 "${TS[@]}" harness/rehearsal/main.ts --mode gpu --work "$WORK/tiny" --out "$OUT" --docs "$DOCS" \
+within 330 "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/tiny" --out "$OUT" --docs "$DOCS" \
   --device "$DEVICE" --dtype "$DTYPE"
 log "rehearsal exit $?"
 
@@ -78,7 +78,7 @@ if [ -z "${SKIP_7B:-}" ] && [ "$(left)" -gt 150 ]; then
   peak="$WORK/gpu-mem.txt"; : > "$peak"
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i "${DEVICE#cuda:}" -lms 200 > "$peak" 2>/dev/null &
   smi=$!
-  within "$(left)" "${TS[@]}" harness/rehearsal/main.ts --mode gpu --work "$WORK/real7b-run" --out "$OUT" --docs 1 \
+  within "$(left)" "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/real7b-run" --out "$OUT" --docs 1 \
     --device "$DEVICE" --dtype "$DTYPE" --replicas "$WORK/real7b" --only-model Leooyii/PI_32k_Slimpajama_1B
   rc=$?
   kill $smi 2>/dev/null
