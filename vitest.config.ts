@@ -1,11 +1,15 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { runEnv } from './harness/scoring/run-env.ts';
 
-// A scoring run into LONGPROXY_RESULTS_DIR (harness/scoring/run-env.ts) builds its reports from its own claims,
-// into <dir>/reports, leaving reports/ and results/claims/ of the committed run alone.
-const results = process.env.LONGPROXY_RESULTS_DIR;
-const html = results
-  ? (['./harness/report/html-reporter.ts', { claimsDir: `${results}/claims`, outDir: `${results}/reports` }] as [string, Record<string, unknown>])
-  : './harness/report/html-reporter.ts';
+// Where the scoring suites write (harness/scoring/run-env.ts, docs/recording.md): a plain run under the ignored
+// runs/latest/, a record run (LONGPROXY_RECORD=1) into results/; both build reports/ (ignored) from this run's
+// records over results/claims/. A separate run (LONGPROXY_RESULTS_DIR elsewhere) builds its reports from its own
+// claims, into <dir>/reports, leaving reports/ alone.
+const env = runEnv();
+const html =
+  env.kind === 'separate'
+    ? (['./harness/report/html-reporter.ts', { claimsDir: `${env.resultsDir}/claims`, outDir: `${env.resultsDir}/reports` }] as [string, Record<string, unknown>])
+    : './harness/report/html-reporter.ts';
 
 export default defineConfig({
   test: {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Engine, PlannedForward } from '../harness/engine/types.ts';
 import type { StatsSpec } from '../harness/tokenstats/types.ts';
 import { writeFileAtomic } from '../harness/util/atomic.ts';
+import { REPO_ROOT as root } from '../harness/util/paths.ts';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

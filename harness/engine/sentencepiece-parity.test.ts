@@ -4,6 +4,7 @@
 // python3-sentencepiece and with the built tokenizer (transformers.js, as harness/engine/tokenizer.ts loads it), and
 // the ids must be equal and the byte spans must tile every text. Not skippable: without spm_train or
 // python3-sentencepiece it fails, naming what is missing (.ci/run installs both).
+import { REPO_ROOT } from '../util/paths.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { parseSentencePieceModel } from './sentencepiece-model.ts';
 import { loadTokenizer, type SpanTokenizer } from './tokenizer.ts';
 import { workerPython } from './torch-worker.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = REPO_ROOT;
 const py = workerPython();
 const sharedFile = path.join(root, '../shared/data/govreport/govreport_public_125.jsonl');
 

@@ -3,6 +3,7 @@
 // checks every document's ids against the folder's Python tokenizer (scripts/torch_worker/tokenizer_check.py):
 // agreement is recorded in the cost, a mismatch stops the model with the first differing position and both tokens,
 // and a check that cannot run says so instead of passing.
+import { REPO_ROOT } from '../util/paths.ts';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { loadTokenizer } from './tokenizer.ts';
 import { torchEngine, type TorchModel } from './torch.ts';
 import { workerPython } from './torch-worker.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = REPO_ROOT;
 const py = workerPython();
 const work = mkdtempSync(path.join(tmpdir(), 'longproxy-torch-tok-'));
 process.env.LONGPROXY_HOME = path.join(work, 'home'); // the built tokenizers go here, not to ~/.cache

@@ -1,7 +1,7 @@
 // Shared set-up of the fault matrix (docs/faults.md): the real CLI as a user runs it (node bin/longproxy.js, a
 // fresh process per call), hashes of the files a fault must not change, and the temporary files it must not leave.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/hash.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../util/paths.ts';
@@ -52,7 +52,7 @@ export function hashes(...paths: string[]): Record<string, string> {
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) visit(path.join(p, f));
     } else {
-      out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
+      out[p] = sha256(readFileSync(p));
     }
   };
   paths.forEach(visit);

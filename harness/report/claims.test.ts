@@ -41,6 +41,7 @@ describe('claims from the scoring pipeline', () => {
     });
     const record = await scoreMetric(meanLong, syn.setting, syn.stats, syn.downstream, {
       root,
+      resultsDir: 'results', // a record into this temporary root
       nBoot: 50,
       heldOut: { nSplits: 6, trainFraction: 2 / 3, seed: 2 },
       floorsPath: path.join(root, 'results/floors.json'),

@@ -50,3 +50,9 @@ export interface ClaimBundle {
 export function claimText(claim: ClaimBundle): string {
   return `${JSON.stringify(claim, null, 2)}\n`;
 }
+
+/** True when two claims state the same results: equal but for the code revision and the scoring wall time. */
+export function sameClaimResults(a: ClaimBundle, b: ClaimBundle): boolean {
+  const strip = (c: ClaimBundle) => ({ ...c, code: null, compute: { ...c.compute, scoringWallSeconds: null } });
+  return claimText(strip(a) as unknown as ClaimBundle) === claimText(strip(b) as unknown as ClaimBundle);
+}

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -56,5 +57,37 @@ describe('scoring pipeline on a synthetic setting', () => {
     expect(floorFailure('synthetic', 'ppl', worse.heldOut.mean, floor)).toMatch(/below its floor/);
     // scoring without updateFloor leaves the recorded floor alone
     expect(readFloors(opts.floorsPath).floors['synthetic/ppl']).toEqual(floor);
+  });
+});
+
+describe('claims of a record run', () => {
+  it('keep their file when the results are the same, and are rewritten when they differ or left HEAD\'s history', async () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'longproxy-pipeline-git-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      git('init', '-q');
+      git('-c', 'user.email=t@example.invalid', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'init');
+      const s = syntheticSetting(repo);
+      const o = { ...opts, root: repo, floorsPath: path.join(repo, 'results/floors.json') };
+      const rec = await scoreMetric(ppl, s.setting, s.stats, s.downstream, o);
+      const file = path.join(repo, rec.paths.claim);
+      const claim = JSON.parse(readFileSync(file, 'utf8'));
+      expect(claim.code).toEqual({ commit: git('rev-parse', 'HEAD').trim(), dirty: false });
+      // Same results at another wall time: the file stays as it is.
+      claim.compute.scoringWallSeconds = 999;
+      writeFileSync(file, `${JSON.stringify(claim, null, 2)}\n`);
+      await scoreMetric(ppl, s.setting, s.stats, s.downstream, o);
+      expect(JSON.parse(readFileSync(file, 'utf8')).compute.scoringWallSeconds).toBe(999);
+      // Other results: rewritten.
+      writeFileSync(file, `${JSON.stringify({ ...claim, hyperparameterRule: 'another rule' }, null, 2)}\n`);
+      await scoreMetric(ppl, s.setting, s.stats, s.downstream, o);
+      expect(JSON.parse(readFileSync(file, 'utf8')).hyperparameterRule).not.toBe('another rule');
+      // A commit that is not in HEAD's history (rebased away): rewritten.
+      writeFileSync(file, `${JSON.stringify({ ...claim, code: { commit: 'f'.repeat(40), dirty: false } }, null, 2)}\n`);
+      await scoreMetric(ppl, s.setting, s.stats, s.downstream, o);
+      expect(JSON.parse(readFileSync(file, 'utf8')).code.commit).toBe(git('rev-parse', 'HEAD').trim());
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 // One scoring run of a metric on a setting: grid scores from token statistics, held-out protocol, submission,
 // TypeScript verification, floor lookup (or recording, when asked), claim bundle. The only place where metric
 // scores meet downstream scores, and it never hands the latter to metric code.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Setting } from '../contract/types.ts';
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
@@ -8,19 +9,19 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import { sha256 } from '../util/hash.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { DEFAULT_N_BOOT, DEFAULT_SEED, verifySubmission } from '../verify/index.ts';
-import { claimText, submissionText, type ClaimBundle } from './artifacts.ts';
+import { claimText, sameClaimResults, submissionText, type ClaimBundle } from './artifacts.ts';
 import { getFloor, recordFloor, type FloorEntry } from './floors.ts';
 import { gridCandidates } from './grid.ts';
 import { DEFAULT_HELD_OUT, runHeldOut, type HeldOutOptions } from './heldout.ts';
 
 export { gridCandidates };
 import type { Metric } from './metric.ts';
-import { codeRevision, revisionLabel } from './revision.ts';
+import { codeRevision, inHistory, revisionLabel } from './revision.ts';
 import { runEnv } from './run-env.ts';
 import type { ScoringRecord } from './types.ts';
 
 
-/** Files of one scoring run, under resultsDir (default LONGPROXY_RESULTS_DIR, else results; relative to the root). */
+/** Files of one scoring run, under resultsDir (default: run-env.ts, runs/latest for a plain run; relative to the root). */
 export const artifactPaths = (setting: string, metric: string, resultsDir = runEnv().resultsDir) => ({
   submission: `${resultsDir}/submissions/${setting}/${metric}.json`,
   verify: `${resultsDir}/verify/${setting}/${metric}.json`,
@@ -35,7 +36,7 @@ export interface ScoreOptions {
   updateFloor?: boolean;
   /** Repository root the artifact paths are relative to. */
   root?: string;
-  /** Folder of submissions/, verify/, claims/ (default LONGPROXY_RESULTS_DIR, else results). */
+  /** Folder of submissions/, verify/, claims/ (default: runEnv().resultsDir). */
   resultsDir?: string;
   floorsPath?: string;
 }
@@ -128,6 +129,23 @@ export async function scoreMetric(
     },
     verify: { path: paths.verify, result: verify },
   };
-  writeFileAtomic(abs(paths.claim), claimText(claim));
+  writeClaim(abs(paths.claim), claim, root);
   return record;
+}
+
+/** Writes the claim unless the one on disk holds the same results (it differs only in the code revision it was
+ *  made at and in the scoring wall time): recording again what did not change changes no file. A claim made at
+ *  a dirty revision, or at a commit outside HEAD's history (rebased away), is replaced. */
+function writeClaim(file: string, claim: ClaimBundle, root: string): void {
+  if (existsSync(file)) {
+    let old: ClaimBundle | undefined;
+    try {
+      old = JSON.parse(readFileSync(file, 'utf8')) as ClaimBundle;
+    } catch {
+      old = undefined; // unreadable: replace it
+    }
+    const keep = old && sameClaimResults(old, claim) && !(old.code?.dirty && !claim.code.dirty) && inHistory(String(old.code?.commit), root);
+    if (keep) return;
+  }
+  writeFileAtomic(file, claimText(claim));
 }

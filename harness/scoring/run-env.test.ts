@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import { diffDocStats } from '../tokenstats/diff.ts';
 import { artifactPaths } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
-import { engineForSetting, runEnv, separateResults } from './run-env.ts';
+import { engineForSetting, recordEnv, runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'longproxy-run-env-'));
@@ -30,20 +30,40 @@ const setting: Setting = {
 };
 
 describe('run environment', () => {
-  it('defaults to the committed folders and the setting engine', () => {
+  it('a plain run reads the committed cache, writes under the ignored runs/latest/ and uses the setting engine', () => {
     const e = runEnv({});
-    expect(e).toEqual({ cacheDir: 'results/cache', resultsDir: 'results', engine: undefined, torch: { device: undefined, dtype: undefined }, overrides: [] });
+    expect(e).toEqual({ kind: 'plain', cacheDir: 'results/cache', resultsDir: 'runs/latest', engine: undefined, torch: { device: undefined, dtype: undefined }, overrides: [] });
     expect(engineForSetting(setting, e, REPO_ROOT)).toBe('onnx');
-    expect(separateResults(e, REPO_ROOT)).toBe(false);
-    expect(artifactPaths('zoo', 'bpb', e.resultsDir).submission).toBe('results/submissions/zoo/bpb.json');
+    expect(separateResults(e)).toBe(false);
+    expect(artifactPaths('zoo', 'bpb', e.resultsDir)).toEqual({
+      submission: 'runs/latest/submissions/zoo/bpb.json',
+      verify: 'runs/latest/verify/zoo/bpb.json',
+      claim: 'runs/latest/claims/zoo/bpb.json',
+    });
+    for (const file of ['runs/latest/claims/zoo/bpb.json', 'reports/index.html']) {
+      const ignored = spawnSync('git', ['check-ignore', '-q', file], { cwd: REPO_ROOT });
+      expect(ignored.status, `${file} must be git-ignored (.gitignore)`).toBe(0);
+    }
+  });
+
+  it('a record run (LONGPROXY_RECORD=1, or the CLI) writes results/; a separate run writes its own folder', () => {
+    const rec = runEnv({ LONGPROXY_RECORD: '1' });
+    expect([rec.kind, rec.resultsDir]).toEqual(['record', 'results']);
+    expect(artifactPaths('zoo', 'bpb', rec.resultsDir).claim).toBe('results/claims/zoo/bpb.json');
+    expect(runEnv({ LONGPROXY_RECORD: '0' }).kind).toBe('plain');
+    expect(runEnv({ LONGPROXY_RESULTS_DIR: 'results' }).kind).toBe('record');
+    expect(() => runEnv({ LONGPROXY_RECORD: '1', LONGPROXY_RESULTS_DIR: '/r' })).toThrow(/records into results\/, but LONGPROXY_RESULTS_DIR=\/r/);
+    expect([recordEnv({}).kind, recordEnv({}).resultsDir]).toEqual(['record', 'results']);
+    const sep = recordEnv({ LONGPROXY_RESULTS_DIR: '/r' });
+    expect([sep.kind, sep.resultsDir, separateResults(sep)]).toEqual(['separate', '/r', true]);
   });
 
   it('reads every override and names a bad value', () => {
     const e = runEnv({ LONGPROXY_CACHE_DIR: '/r/cache', LONGPROXY_RESULTS_DIR: '/r/results', LONGPROXY_ENGINE: 'torch', LONGPROXY_TORCH_DEVICE: 'cuda:1', LONGPROXY_TORCH_DTYPE: 'float32' });
-    expect(e).toEqual({ cacheDir: '/r/cache', resultsDir: '/r/results', engine: 'torch', torch: { device: 'cuda:1', dtype: 'float32' }, overrides: [] });
+    expect(e).toEqual({ kind: 'separate', cacheDir: '/r/cache', resultsDir: '/r/results', engine: 'torch', torch: { device: 'cuda:1', dtype: 'float32' }, overrides: [] });
     expect(runEnv({ LONGPROXY_OVERRIDE: 'a/b:sliding_window, a/b:rope=as-config' }).overrides).toEqual(['a/b:sliding_window', 'a/b:rope=as-config']);
     expect(engineForSetting(setting, e, REPO_ROOT)).toBe('torch');
-    expect(separateResults(e, REPO_ROOT)).toBe(true);
+    expect(separateResults(e)).toBe(true);
     expect(artifactPaths('zoo', 'bpb', e.resultsDir)).toEqual({
       submission: '/r/results/submissions/zoo/bpb.json',
       verify: '/r/results/verify/zoo/bpb.json',
@@ -56,7 +76,7 @@ describe('run environment', () => {
   it('refuses an engine override that would write into the committed cache or results', () => {
     const both = () => engineForSetting(setting, runEnv({ LONGPROXY_ENGINE: 'torch' }), REPO_ROOT);
     expect(both).toThrow(UserError);
-    expect(both).toThrow(/LONGPROXY_CACHE_DIR \(now results\/cache\) and LONGPROXY_RESULTS_DIR \(now results\)/);
+    expect(both).toThrow(/LONGPROXY_CACHE_DIR \(now results\/cache\) and LONGPROXY_RESULTS_DIR \(now runs\/latest\)/);
     const cacheOnly = runEnv({ LONGPROXY_ENGINE: 'torch', LONGPROXY_RESULTS_DIR: '/r', LONGPROXY_CACHE_DIR: path.join(REPO_ROOT, 'results/cache') });
     expect(() => engineForSetting(setting, cacheOnly, REPO_ROOT)).toThrow(/set LONGPROXY_CACHE_DIR \(now .*results\/cache\) to another folder/);
     // the setting's own engine named explicitly changes nothing

@@ -1,5 +1,7 @@
 // Shared by `longproxy score` and `longproxy floors --update`: score the selected metrics on the selected
-// settings, one line per (setting, metric), and the reference-verifier golden files on request.
+// settings, one line per (setting, metric), and the reference-verifier golden files on request. Both are explicit
+// records: they write results/ (or LONGPROXY_RESULTS_DIR). The metrics come from the caller (the CLI passes
+// metrics/registry.ts), so the library never imports metric code.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
@@ -8,14 +10,14 @@ import type { Setting } from '../contract/types.ts';
 import { loadDownstream } from '../contract/downstream.ts';
 import { runReferenceBatch, pythonUnavailableReason } from '../verify/python-reference.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { METRICS, getMetric } from '../../metrics/registry.ts';
 import type { Metric } from './metric.ts';
-import { artifactPaths, scoreMetric } from './pipeline.ts';
+import { scoreMetric } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
-import { runEnv, separateResults } from './run-env.ts';
+import { recordEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
 import { checkSettingFiles } from '../contract/setting-files.ts';
-import { goldenPath, heldOutLine } from './suite.ts';
+import { heldOutLine } from './held-out-line.ts';
+import { goldenPath, recordedPaths } from './recorded.ts';
 import { DEFAULT_N_BOOT, DEFAULT_SEED } from '../verify/core.ts';
 
 export interface Selection {
@@ -23,12 +25,13 @@ export interface Selection {
   metrics: Metric<any>[];
 }
 
-export function select(settingId?: string, metricId?: string): Selection {
+/** The settings and metrics to score: all of `registry`, or the one named. */
+export function select(registry: readonly Metric<any>[], settingId?: string, metricId?: string): Selection {
   const settings = settingId ? [getSetting(settingId)] : [...listSettings()];
-  let metrics = [...METRICS];
+  let metrics = [...registry];
   if (metricId) {
-    const m = getMetric(metricId);
-    if (!m) throw new UserError(`--metric: unknown metric "${metricId}"; known: ${METRICS.map((x) => x.id).join(', ')}`);
+    const m = registry.find((x) => x.id === metricId);
+    if (!m) throw new UserError(`--metric: unknown metric "${metricId}"; known: ${registry.map((x) => x.id).join(', ')}`);
     metrics = [m];
   }
   return { settings, metrics };
@@ -40,6 +43,10 @@ export async function scoreSelected(
   opts: { updateFloor: boolean; golden: boolean; onRecord?: (rec: Awaited<ReturnType<typeof scoreMetric>>) => void },
 ): Promise<number> {
   let scored = 0;
+  const env = recordEnv();
+  if (opts.golden && separateResults(env)) {
+    throw new UserError(`--golden writes the golden files of the recorded submissions; unset LONGPROXY_RESULTS_DIR (now ${env.resultsDir})`);
+  }
   for (const setting of sel.settings) {
     // The setting's present files are validated first (a bad one is an error, never a skip).
     checkSettingFiles(setting, REPO_ROOT);
@@ -50,7 +57,10 @@ export async function scoreSelected(
     }
     const downstream = loadDownstream(path.join(REPO_ROOT, setting.downstreamPath), { expectedModels: setting.models });
     for (const metric of sel.metrics) {
-      const rec = await scoreMetric(metric, setting, stats.stats, { path: setting.downstreamPath, values: downstream.values }, opts);
+      const rec = await scoreMetric(metric, setting, stats.stats, { path: setting.downstreamPath, values: downstream.values }, {
+        updateFloor: opts.updateFloor,
+        resultsDir: env.resultsDir,
+      });
       console.log(heldOutLine(rec));
       opts.onRecord?.(rec);
       scored++;
@@ -64,10 +74,7 @@ export async function scoreSelected(
 async function writeGolden(setting: Setting, metric: Metric<any>): Promise<void> {
   const why = pythonUnavailableReason();
   if (why) throw new UserError(`--golden needs the Python reference verifier: ${why}`);
-  if (separateResults(runEnv(), REPO_ROOT)) {
-    throw new UserError(`--golden writes the golden files of the committed submissions; unset LONGPROXY_RESULTS_DIR (now ${runEnv().resultsDir})`);
-  }
-  const paths = artifactPaths(setting.id, metric.id);
+  const paths = recordedPaths(setting.id, metric.id);
   const tmpOut = path.join(REPO_ROOT, `${goldenPath(setting.id, metric.id)}.reference.tmp`);
   const [run] = await runReferenceBatch([
     ['--submission', paths.submission, '--metric-key', setting.metricKey, '--downstream', setting.downstreamPath,

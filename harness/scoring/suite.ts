@@ -1,7 +1,9 @@
 // defineScoringSuites(metric): one describe per registered setting. When the setting's statistics and
 // downstream file are available it scores the metric (pipeline.ts), prints the held-out Spearman, and asserts:
-// the submission verifies, and the held-out mean Spearman is at or above the recorded floor. The floor test
-// carries the ScoringRecord in task.meta.scoring for the reporter.
+// the submission verifies, the held-out mean Spearman is at or above the recorded floor, a plain run's
+// submission and verifier output equal the recorded ones (recorded.ts), and the Python reference agrees with
+// the TypeScript verifier on the recorded submission. The floor test carries the ScoringRecord in
+// task.meta.scoring for the reporter. Where a run writes: run-env.ts (plain, record, separate).
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +14,10 @@ import { compareVerifyOutputs } from '../verify/compare.ts';
 import { verifySubmission, verifyResultToJson } from '../verify/index.ts';
 import { floorFailure, getFloor, updateRequested } from './floors.ts';
 import type { Metric } from './metric.ts';
-import { hyperKey } from './metric.ts';
 import { scoreMetric } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
+import { heldOutLine } from './held-out-line.ts';
+import { differencesFromRecorded, goldenPath, RECORD_COMMAND } from './recorded.ts';
 import { runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats, settingInputsReason } from './stats-source.ts';
 import { settingFilesProblem } from '../contract/setting-files.ts';
@@ -24,17 +27,6 @@ declare module 'vitest' {
   interface TaskMeta {
     scoring?: ScoringRecord;
   }
-}
-
-export const goldenPath = (setting: string, metric: string) => `fixtures/golden/metrics/${setting}/${metric}.json`;
-
-export function heldOutLine(r: ScoringRecord): string {
-  const h = r.heldOut;
-  return (
-    `[held-out] ${r.setting}/${r.metric}: mean Spearman ${h.mean.toFixed(3)} ± ${h.sd.toFixed(3)} ` +
-    `(${h.nSplits} splits, ${Math.round(h.trainFraction * 100)}% train); floor ${r.floor ?? 'none'}; ` +
-    `full-set Spearman ${r.verify.spearman.rho === null ? 'undefined' : r.verify.spearman.rho.toFixed(3)}; hp ${hyperKey(r.hyperparameters) || '(none)'}`
-  );
 }
 
 export function defineScoringSuites(metric: Metric<any>, settings: readonly Setting[] = listSettings()): void {
@@ -88,13 +80,24 @@ function defineOne(metric: Metric<any>, setting: Setting): void {
       expect(failure, failure).toBeUndefined();
     });
 
+    it('the submission and the verifier output equal the recorded ones in results/', (ctx) => {
+      if (!record) return ctx.skip(skipReason ?? 'scoring did not run');
+      const env = runEnv();
+      if (env.kind === 'record') return ctx.skip(`recording: ${record.paths.submission} and ${record.paths.verify} written`);
+      if (separateResults(env)) {
+        return ctx.skip(`a separate run into ${env.resultsDir}: compare it with results/ by bench/compare_scoring_runs.ts`);
+      }
+      const problems = differencesFromRecorded(record);
+      expect(problems, problems.join('\n')).toEqual([]);
+    });
+
     it('golden: the Python reference output for the committed submission equals the TypeScript verifier output', async (ctx) => {
       if (!record) return ctx.skip(skipReason ?? 'scoring did not run');
       const golden = goldenPath(setting.id, metric.id);
-      const regen = `regenerate it with \`npx longproxy score --setting ${setting.id} --metric ${metric.id} --golden\``;
+      const regen = `regenerate it with \`npx longproxy score --setting ${setting.id} --metric ${metric.id} --golden\` (or ${RECORD_COMMAND} first if the submission changed)`;
       expect(existsSync(path.join(REPO_ROOT, golden)), `${golden} is missing; ${regen}`).toBe(true);
       const expected = JSON.parse(readFileSync(path.join(REPO_ROOT, golden), 'utf8'));
-      if (expected.submission_sha256 !== record.verify.submission_sha256 && separateResults(runEnv(), REPO_ROOT)) {
+      if (expected.submission_sha256 !== record.verify.submission_sha256 && separateResults(runEnv())) {
         // A run into LONGPROXY_RESULTS_DIR (e.g. the torch engine's) scores other statistics: the golden file
         // belongs to the committed submission; `longproxy compare runs` compares such a run with it.
         return ctx.skip(`this run's submission (${record.paths.submission}) is not the committed one that ${golden} was made for; compare the runs with \`longproxy compare runs --run <results dir>\``);

@@ -1,10 +1,7 @@
-// Hashes that lock the downstream file to its inputs: canonical JSON, file digests, and the code version of the
-// task generators (every non-test source file under harness/tasks).
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+// Hashes that lock the downstream file to its inputs: canonical JSON and the hash of the generated items (not of
+// the task code's bytes: a comment or a refactor under harness/tasks changes no item and so no recorded file).
 import { sha256Hasher } from '../util/hash.ts';
-
-export const TASKS_DIR = import.meta.dirname;
+import type { TaskItem } from './types.ts';
 
 /** JSON with object keys sorted at every level: the same value always gives the same bytes. */
 export function canonicalJson(value: unknown): string {
@@ -18,24 +15,18 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function sourceFiles(dir: string, rel = ''): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      if (entry.name !== 'testing') out.push(...sourceFiles(dir, r));
-    } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      out.push(r);
-    }
-  }
-  return out;
-}
-
-/** sha256 over (relative path, content) of every task source file, in sorted order. Tests are excluded. */
-export function tasksCodeSha256(dir = TASKS_DIR): string {
+/** sha256 of a model's generated items (ids, token ids, answer spans, candidates), in grid order: what decides
+ *  the downstream result besides the model and the task version. */
+export function itemsSha256(items: readonly TaskItem[]): string {
   const h = sha256Hasher();
-  for (const rel of sourceFiles(dir).sort()) {
-    h.update(rel).update('\0').update(readFileSync(path.join(dir, rel))).update('\0');
+  for (const item of items) {
+    h.update(`${item.id}\0${JSON.stringify(item.spans)}\0${item.ids.length}\0`);
+    h.update(bytesOf(item.ids));
+    for (const c of item.candidates ?? []) h.update(`\0${c.length}\0`).update(bytesOf(c));
+    h.update('\n');
   }
   return h.digest('hex');
 }
+
+// Typed arrays are little-endian on every platform Node supports: the same items give the same bytes.
+const bytesOf = (a: Int32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);

@@ -1,11 +1,13 @@
-// The inputs that decide the downstream file, computed without running any task: what the lock compares.
+// The inputs that decide the downstream file, computed without running a model forward: what the lock compares.
 import path from 'node:path';
 import type { Engine, ModelRef } from '../engine/types.ts';
-import { loadHaystack } from './haystack.ts';
+import { loadHaystack, tokenizeDocuments } from './haystack.ts';
 import { REPO_ROOT } from '../util/paths.ts';
-import { tasksCodeSha256 } from './hashing.ts';
-import type { RunInputs } from './runner.ts';
+import { itemsSha256 } from './hashing.ts';
+import { generateItems } from './items.ts';
+import { tokenizerKey, type RunInputs } from './runner.ts';
 import type { TaskConfig } from './types.ts';
+import { TASKS_VERSION } from './version.ts';
 
 export async function currentInputs(options: {
   config: TaskConfig;
@@ -15,15 +17,27 @@ export async function currentInputs(options: {
 }): Promise<RunInputs> {
   const haystack = loadHaystack(path.resolve(REPO_ROOT, options.haystackPath));
   const models: RunInputs['models'] = [];
+  const hashByTokenizer = new Map<string, string>();
   for (const ref of options.models) {
-    const model = await options.engine.load({ id: ref.id, dir: path.resolve(REPO_ROOT, ref.dir) });
-    models.push({ id: ref.id, fingerprint: model.fingerprint });
-    await model.dispose();
+    const dir = path.resolve(REPO_ROOT, ref.dir);
+    const model = await options.engine.load({ id: ref.id, dir });
+    try {
+      // Generating the items costs no forward: tokenizing the haystack and assembling the grid.
+      const key = tokenizerKey(model, dir);
+      let items = hashByTokenizer.get(key);
+      if (!items) {
+        items = itemsSha256(generateItems(options.config, model, tokenizeDocuments(haystack.documents, model)));
+        hashByTokenizer.set(key, items);
+      }
+      models.push({ id: ref.id, fingerprint: model.fingerprint, items_sha256: items });
+    } finally {
+      await model.dispose();
+    }
   }
   return {
     config: options.config,
     haystack: { path: options.haystackPath, sha256: haystack.sha256 },
-    code_sha256: tasksCodeSha256(),
+    tasks_version: TASKS_VERSION,
     engine: { id: options.engine.id, version: options.engine.version },
     models,
   };

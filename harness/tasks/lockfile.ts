@@ -1,5 +1,6 @@
 // The locked downstream files: the target ({model: {"overall", ...}}), a breakdown beside it (per task, length
-// and depth, and every item's result), and a lock recording the sha256 of both and of the generator's inputs.
+// and depth, and every item's result), and a lock recording the sha256 of both and of the generator's inputs
+// (config, haystack, task version, engine, and per model its fingerprint and the hash of its items).
 // checkLockedFiles finds any edit made without re-running the generator.
 import { existsSync, readFileSync } from 'node:fs';
 import { itemScore, summarize, type ItemKey, type ModelSummary } from './aggregate.ts';
@@ -79,7 +80,8 @@ export function buildLockedFiles(result: RunResult): { downstream: string; break
   };
   for (const m of result.models) {
     const s = summarize(result.items, m.spansCorrect.map((k, i) => itemScore(k, result.items[i].nSpans, m.ranks[i])));
-    downstream[m.id] = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };
+    // The target holds scores only: its bytes (the verifier's downstream_sha256) change only when scores do.
+    downstream[m.id] = { overall: s.overall, by_task: s.by_task, by_length: s.by_length };
     breakdown.models[m.id] = { ...s, spans_correct: m.spansCorrect.join(''), ranks: m.ranks.join('') };
   }
   const downstreamText = json(downstream);
@@ -165,21 +167,54 @@ export function checkLockedFiles(paths: LockPaths): string[] {
     const { spans_correct: _k, ranks: _r, ...stored } = m;
     if (canonicalJson(s) !== canonicalJson(stored)) problems.push(`${paths.breakdown}: model ${id} summaries do not follow from its item results`);
     const d = ds.value[id];
-    const want = { overall: s.overall, by_task: s.by_task, by_length: s.by_length, inputs_sha256: inputsHash };
+    const want = { overall: s.overall, by_task: s.by_task, by_length: s.by_length };
     if (canonicalJson(d) !== canonicalJson(want)) problems.push(`${paths.downstream}: model ${id} does not match its breakdown`);
   }
   return problems;
 }
 
+/**
+ * The run a breakdown records, rebuilt from its per-item results under `inputs`: re-locking in a new file
+ * format, or after a change that alters no result, without running a model. Throws when the breakdown is not
+ * consistent (checkLockedFiles first).
+ */
+export function resultFromBreakdown(breakdown: BreakdownFile, inputs: RunInputs): RunResult {
+  const ids = inputs.models.map((m) => m.id);
+  if (canonicalJson(Object.keys(breakdown.models)) !== canonicalJson(ids)) {
+    throw new Error(`the breakdown's models ${JSON.stringify(Object.keys(breakdown.models))} are not the current ones ${JSON.stringify(ids)}`);
+  }
+  const digits = (s: string): number[] => Array.from(s, Number);
+  const nSpans = digits(breakdown.item_spans);
+  const nCands = digits(breakdown.item_candidates);
+  return {
+    inputs,
+    items: breakdown.items.map((id, i) => ({ ...parseItemId(id), nSpans: nSpans[i], nCandidates: nCands[i] })),
+    models: inputs.models.map((m) => ({
+      id: m.id,
+      fingerprint: m.fingerprint,
+      itemsSha256: m.items_sha256,
+      spansCorrect: digits(breakdown.models[m.id].spans_correct),
+      ranks: digits(breakdown.models[m.id].ranks),
+    })),
+    tokensProcessed: 0,
+    wallSeconds: 0,
+  };
+}
+
 /** Which recorded inputs differ from the current ones (by top-level part, and by model). */
 export function diffInputs(recorded: RunInputs, current: RunInputs): string[] {
   const out: string[] = [];
-  for (const key of ['config', 'haystack', 'code_sha256', 'engine'] as const) {
+  for (const key of ['config', 'haystack', 'tasks_version', 'engine'] as const) {
     if (canonicalJson(recorded[key]) !== canonicalJson(current[key])) out.push(key);
   }
-  const rec = new Map(recorded.models.map((m) => [m.id, m.fingerprint]));
-  const cur = new Map(current.models.map((m) => [m.id, m.fingerprint]));
-  for (const [id, fp] of cur) if (rec.get(id) !== fp) out.push(rec.has(id) ? `model ${id} (fingerprint)` : `model ${id} (new)`);
+  const rec = new Map(recorded.models.map((m) => [m.id, m]));
+  for (const m of current.models) {
+    const r = rec.get(m.id);
+    if (!r) out.push(`model ${m.id} (new)`);
+    else if (r.fingerprint !== m.fingerprint) out.push(`model ${m.id} (fingerprint)`);
+    else if (r.items_sha256 !== m.items_sha256) out.push(`model ${m.id} (items)`);
+  }
+  const cur = new Map(current.models.map((m) => [m.id, m]));
   for (const id of rec.keys()) if (!cur.has(id)) out.push(`model ${id} (removed)`);
   if (canonicalJson(recorded.models.map((m) => m.id)) !== canonicalJson(current.models.map((m) => m.id)) && out.length === 0) {
     out.push('model order');

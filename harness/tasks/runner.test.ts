@@ -80,7 +80,9 @@ describe('runner and locked files', async () => {
     const changed = structuredClone(result.inputs);
     changed.config.seed = 4;
     changed.models[1].fingerprint = 'other';
-    expect(diffInputs(result.inputs, changed)).toEqual(['config', 'model standin/w600 (fingerprint)']);
+    changed.models[2].items_sha256 = 'other';
+    changed.tasks_version = 'next';
+    expect(diffInputs(result.inputs, changed)).toEqual(['config', 'tasks_version', 'model standin/w600 (fingerprint)', 'model standin/w150 (items)']);
     expect(diffInputs(result.inputs, structuredClone(result.inputs))).toEqual([]);
   });
 

@@ -47,6 +47,13 @@ export interface TaskItem {
   candidates?: Int32Array[];
 }
 
+/** What a generator (generators/) returns: a TaskItem without its grid coordinates. */
+export interface GeneratedItem {
+  ids: Int32Array;
+  spans: AnswerSpan[];
+  candidates?: Int32Array[];
+}
+
 /** Difficulty and size of the task set: chosen once for a whole setting, recorded in the lock. */
 export interface TaskConfig {
   seed: number;

@@ -1,6 +1,7 @@
 // The zoo's downstream target is locked: it must match its recorded hashes, its recorded inputs must equal the
-// current ones (config, haystack, task code, engine, model fingerprints), and a small subset re-run must give the
-// very item results the breakdown holds. Re-lock after an intended change: npx longproxy downstream --setting zoo
+// current ones (config, haystack, task version, engine, model fingerprints, the items' hashes), and a small
+// subset re-run must give the very item results the breakdown holds. Re-lock after an intended change:
+// npx longproxy downstream --setting zoo
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ describe.skipIf(!zooBuilt || !generated)(
     expect(checkLockedFiles(paths), `re-lock with: ${RELOCK_COMMAND}`).toEqual([]);
   });
 
-  it('the recorded inputs are the current ones (config, haystack, task code, engine, model fingerprints)', async () => {
+  it('the recorded inputs are the current ones (config, haystack, task version, engine, models, items)', async () => {
     const recorded = (JSON.parse(readFileSync(paths.breakdown, 'utf8')) as BreakdownFile).inputs;
     const engine = await loadEngine(setting.engine);
     const current = await currentInputs({ config: spec.config, haystackPath: spec.haystackPath, models, engine });

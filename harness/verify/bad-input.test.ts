@@ -3,7 +3,7 @@
 // input must not replace it). The Python side runs in one batched interpreter.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../util/hash.ts';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -91,7 +91,7 @@ const snapshot = (d: string) =>
   Object.fromEntries(
     readdirSync(d, { recursive: true, encoding: 'utf8' })
       .filter((f) => statSync(path.join(d, f)).isFile())
-      .map((f) => [f, createHash('sha256').update(readFileSync(path.join(d, f))).digest('hex')]),
+      .map((f) => [f, sha256(readFileSync(path.join(d, f)))]),
   );
 const culpritOf = (c: BadCase, f: ReturnType<typeof filesOf>, out: string) => (c.culprit === 'submission' ? f.submission : c.culprit === 'downstream' ? f.downstream : out);
 const before: Record<string, string>[] = [];

@@ -2,7 +2,7 @@
 // projection rule (harness/stats/skipped-outliers.ts), then Spearman on the remaining points.
 import { skippedOutliers } from '../stats/skipped-outliers.ts';
 import { McdError } from '../stats/mincovdet.ts';
-import type { McdCorrection } from './core.ts';
+import type { McdCorrection } from '../stats/mincovdet.ts';
 import { spearman, type Correlation } from '../stats/spearman.ts';
 
 export interface SkippedSpearman extends Correlation {

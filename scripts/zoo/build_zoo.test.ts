@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT as ROOT } from '../../harness/util/paths.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const PY = process.env.LONGPROXY_PYTHON ?? '/usr/bin/python3';
 const probe = spawnSync(PY, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
 const noTorch = probe.status !== 0 ? `python3 with torch and numpy not found at ${PY} (set LONGPROXY_PYTHON)` : '';

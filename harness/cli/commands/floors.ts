@@ -3,6 +3,8 @@ import { UserError } from '../../errors.ts';
 import { parseFlags } from '../flags.ts';
 import { FLOORS_PATH, FLOOR_MARGIN, readFloors } from '../../scoring/floors.ts';
 import { scoreSelected, select } from '../../scoring/run-selected.ts';
+// The CLI is the edge where the library meets the metric registry (harness/imports.test.ts).
+import { METRICS } from '../../../metrics/registry.ts';
 
 export const description = 'show recorded held-out Spearman floors, or --update them from measured values';
 
@@ -25,7 +27,7 @@ export async function run(args: string[]): Promise<number> {
     for (const k of keys) console.log(`${k.padEnd(40)} floor ${floors[k].floor.toFixed(4)}  measured ${floors[k].measured.toFixed(4)}  at ${floors[k].codeRevision}`);
     return 0;
   }
-  const n = await scoreSelected(select(values.setting, values.metric), { updateFloor: true, golden: false });
+  const n = await scoreSelected(select(METRICS, values.setting, values.metric), { updateFloor: true, golden: false });
   if (n === 0) throw new UserError('nothing was scored, so no floor was recorded (see the [skip] lines for why)');
   return 0;
 }

@@ -4,6 +4,8 @@ import { parseFlags } from '../flags.ts';
 import { EXIT } from '../exit-codes.ts';
 import { FLOORS_PATH, floorFailure, getFloor } from '../../scoring/floors.ts';
 import { scoreSelected, select } from '../../scoring/run-selected.ts';
+// The CLI is the edge where the library meets the metric registry (harness/imports.test.ts).
+import { METRICS } from '../../../metrics/registry.ts';
 
 export const description = 'score metrics on settings: submissions, verifier outputs, held-out Spearman, claim bundles';
 
@@ -24,7 +26,7 @@ export async function run(args: string[]): Promise<number> {
   const floorsFile = values?.floors ?? FLOORS_PATH;
   if (values === null) return 0;
   const failures: string[] = [];
-  const n = await scoreSelected(select(values.setting, values.metric), {
+  const n = await scoreSelected(select(METRICS, values.setting, values.metric), {
     updateFloor: false,
     golden: values.golden ?? false,
     onRecord: (rec) => {

@@ -8,7 +8,7 @@ import { concatParts, takeExactlyTrailing } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
 import type { SentenceRef } from '../haystack.ts';
 import type { Rng } from '../../util/rng.ts';
-import type { GeneratedItem } from './index.ts';
+import type { GeneratedItem } from '../types.ts';
 
 const HEADER = 'Read the following report and answer the question about it.\n\n';
 const QUESTION = '\n\nQuestion: According to the report above, what figure completes this sentence?\nAnswer:';

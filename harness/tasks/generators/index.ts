@@ -1,17 +1,11 @@
 // One generator per task: (context, rng, length, depth) -> the item's ids and answer spans.
 import type { GenContext } from '../context.ts';
 import type { Rng } from '../../util/rng.ts';
-import type { AnswerSpan, TaskId } from '../types.ts';
+import type { GeneratedItem, TaskId } from '../types.ts';
 import { docQa, findFactSentences, type FactSentence } from './doc-qa.ts';
 import { kvRetrieval } from './kv.ts';
 import { niahMultikey, niahMultivalue, niahSingle } from './needles.ts';
 import { variableTracking } from './variable-tracking.ts';
-
-export interface GeneratedItem {
-  ids: Int32Array;
-  spans: AnswerSpan[];
-  candidates?: Int32Array[];
-}
 
 export type Generator = (ctx: GenContext, rng: Rng, length: number, depth: number) => GeneratedItem;
 

@@ -4,7 +4,7 @@
 import { concatIds, concatParts, insertAtDepths, takeExactly } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
 import type { Rng } from '../../util/rng.ts';
-import type { GeneratedItem } from './index.ts';
+import type { GeneratedItem } from '../types.ts';
 
 const HEX = '0123456789abcdef';
 const HEADER = 'Extract the value corresponding to the specified key in the JSON object below.\n\nJSON data:\n{';

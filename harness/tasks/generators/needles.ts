@@ -5,8 +5,8 @@
 import { concatIds, concatParts, insertAtDepths, takeExactly, type Insert, type Part } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
 import type { Rng } from '../../util/rng.ts';
+import type { GeneratedItem } from '../types.ts';
 import { ADJECTIVES, NOUNS } from '../words.ts';
-import type { GeneratedItem } from './index.ts';
 
 const HEADER =
   'Some special magic numbers are hidden within the following text. Make sure to memorize them. ' +

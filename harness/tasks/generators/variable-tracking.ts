@@ -7,7 +7,7 @@
 import { concatIds, concatParts, insertAtDepths, takeExactly, type Insert, type Part } from '../assemble.ts';
 import type { GenContext } from '../context.ts';
 import type { Rng } from '../../util/rng.ts';
-import type { GeneratedItem } from './index.ts';
+import type { GeneratedItem } from '../types.ts';
 import { randomNumbers } from './needles.ts';
 
 const HEADER = 'Memorize and track the chain of variable assignments hidden in the following text.\n';
