@@ -1,5 +1,5 @@
 // Tokens/s of the ONNX engine on the tiny fixture model next to a PyTorch CPU forward of the same model on the same
-// tokens (bench/engine_torch.py: the torch worker's built-in decoder, scripts/torch_worker/native.py, which runs in
+// tokens (bench/engine_torch.py: the torch worker's built-in decoder, harness/engine/torch_worker/native.py, which runs in
 // Debian's torch 1.13 without transformers), in one run. Both sides compute the same statistics (log-softmax in float64, entropy, top-1) for every position.
 //
 //   npx tsx bench/engine.ts [--model fixtures/models/tiny-qwen2] [--context 512] [--docs 2] [--repeat 3]

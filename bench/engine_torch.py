@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The PyTorch side of bench/engine.ts: a CPU forward loop of the torch worker's built-in decoder
-(scripts/torch_worker/native.py, the one hand-written decoder; Debian's torch 1.13 has no transformers) over the
+(harness/engine/torch_worker/native.py, the one hand-written decoder; Debian's torch 1.13 has no transformers) over the
 same token sequences as the ONNX engine, with the same statistics per position (log-softmax in float64, entropy,
 top-1). Weights: the folder's *.safetensors, else onnx/model.onnx (as the worker loads them).
 
@@ -16,7 +16,7 @@ import time
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'scripts', 'torch_worker'))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'harness', 'engine', 'torch_worker'))
 from native import load_native  # noqa: E402
 
 

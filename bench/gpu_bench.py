@@ -3,7 +3,7 @@
 Random-weight models of the locked models' real architectures (published configurations written below; nothing is
 downloaded). For one document of --tokens tokens (default 32768) and short windows --window/--step (LongPPL:
 4096/1024), side by side:
-  (a) engine:    scripts/torch_worker run_plan: one long forward (log-prob, entropy, top-1) + the short-window
+  (a) engine:    harness/engine/torch_worker run_plan: one long forward (log-prob, entropy, top-1) + the short-window
                  forwards batched, output projection and statistics in chunks over scored positions only;
   (b) reference: LongPPL's published procedure (longppl.py, find_key_token + compute_longppl) with the model as its
                  own evaluator: plain forwards returning full logits, float32 logits as transformers 4.45 (its
@@ -29,7 +29,7 @@ import time
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts", "torch_worker"))
+sys.path.insert(0, os.path.join(HERE, "..", "harness", "engine", "torch_worker"))
 
 from plan import Forward, planned_runs, run_plan  # noqa: E402
 from stats import is_oom  # noqa: E402

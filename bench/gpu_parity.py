@@ -21,7 +21,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
-sys.path.insert(0, os.path.join(ROOT, "scripts", "torch_worker"))
+sys.path.insert(0, os.path.join(ROOT, "harness", "engine", "torch_worker"))
 
 from models import load_hf  # noqa: E402
 from plan import parse_plan, run_plan  # noqa: E402

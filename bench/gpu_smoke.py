@@ -19,7 +19,7 @@ import tempfile
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts", "torch_worker"))
+sys.path.insert(0, os.path.join(HERE, "..", "harness", "engine", "torch_worker"))
 
 from protocol import Channel, pack, unpack  # noqa: E402
 from worker import Worker  # noqa: E402

@@ -129,7 +129,7 @@ export function readField<F extends CheckedField>(config: Record<string, unknown
 }
 
 /** Longest forward a policy reaches on a config: max_position_embeddings, times the factor for linear scaling,
- *  the training length for NTK (scripts/torch_worker/rope.py max_positions computes the same). */
+ *  the training length for NTK (harness/engine/torch_worker/rope.py max_positions computes the same). */
 export function positionsReached(config: Record<string, unknown>, rope: RopePolicy): number {
   const mpe = Number(config.max_position_embeddings ?? config.n_positions ?? 2048);
   if (rope.kind === 'linear') return Math.max(mpe, Math.round(mpe * rope.factor));

@@ -26,7 +26,7 @@ describe('engine registry', () => {
   it('has one torch version: the worker script says the same', () => {
     const m = /^VERSION = "([^"]+)"$/m.exec(readFileSync(WORKER_SCRIPT, 'utf8'));
     expect(m?.[1]).toBe(ENGINES.torch.version);
-    expect(path.relative(REPO_ROOT, WORKER_SCRIPT)).toBe('scripts/torch_worker/worker.py');
+    expect(path.relative(REPO_ROOT, WORKER_SCRIPT)).toBe('harness/engine/torch_worker/worker.py');
   });
 
   it.skipIf(noTorch)(`and so does the running worker's hello${noTorch ? ` (skipped: ${noTorch})` : ''}`, async () => {

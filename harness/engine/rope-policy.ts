@@ -1,5 +1,5 @@
 // How an engine applies a checkpoint's rotary position embeddings (RoPE) for long contexts, as the checkpoint's
-// authors evaluated it. The torch worker computes each policy (scripts/torch_worker/rope.py); the label is part of
+// authors evaluated it. The torch worker computes each policy (harness/engine/torch_worker/rope.py); the label is part of
 // the statistics spec, hence of the cache key, so statistics under different policies never mix.
 export type RopePolicy =
   /** The config as written. */

@@ -11,7 +11,7 @@
 // whatever pieces exist. Known limit of the format (also true of transformers' own conversion): SentencePiece
 // breaks a tie between two different pairs that make the same piece by position (leftmost first), a merges list by
 // rank; the two differ only on runs like [a][aa][a]. The parity suite (sentencepiece-parity.test.ts) and the
-// torch worker's per-document check (scripts/torch_worker/tokenizer_check.py) measure agreement, not this comment.
+// torch worker's per-document check (harness/engine/torch_worker/tokenizer_check.py) measure agreement, not this comment.
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

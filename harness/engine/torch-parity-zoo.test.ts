@@ -1,5 +1,5 @@
 // Parity of the torch engine with the ONNX engine on every zoo model (fixtures/zoo/<name>/), whose weights exist
-// only as onnx/model.onnx: the torch worker reads them from the ONNX graph (scripts/torch_worker/onnx_weights.py)
+// only as onnx/model.onnx: the torch worker reads them from the ONNX graph (harness/engine/torch_worker/onnx_weights.py)
 // and runs them with transformers where installed, else with its built-in decoder (native.py, RoPE default/linear/
 // YaRN as transformers computes it). Both engines compute the statistics the scoring suites cache
 // (computeDocStats: tokenize, cut, plan, runPlan, assemble) on the zoo's proxy corpus, on the CPU in float32:

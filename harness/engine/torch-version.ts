@@ -1,3 +1,3 @@
 // The torch engine's version, part of every cache key: one definition, checked against the worker's own
-// (scripts/torch_worker/worker.py VERSION, sent in its hello reply) when a model loads. Bump both together.
+// (harness/engine/torch_worker/worker.py VERSION, sent in its hello reply) when a model loads. Bump both together.
 export const TORCH_ENGINE_VERSION = '1';

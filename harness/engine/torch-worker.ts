@@ -1,11 +1,11 @@
-// The torch engine's worker process: a Python program (scripts/torch_worker/worker.py) spoken to in JSON lines
+// The torch engine's worker process: a Python program (harness/engine/torch_worker/worker.py) spoken to in JSON lines
 // over its stdin/stdout. This module only moves messages and notices death; torch.ts gives them meaning.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { REPO_ROOT } from '../util/paths.ts';
 
-export const WORKER_SCRIPT = path.join(REPO_ROOT, 'scripts/torch_worker/worker.py');
+export const WORKER_SCRIPT = path.join(REPO_ROOT, 'harness/engine/torch_worker/worker.py');
 
 /** The interpreter with torch (and, for real checkpoints, transformers): LONGPROXY_PYTHON, else /usr/bin/python3. */
 export function workerPython(): string {

@@ -199,7 +199,7 @@ describe.skipIf(noTorch)(`torch engine load errors${noTorch ? ` (skipped: ${noTo
 
 describe.skipIf(noTorch)(`torch worker Python unit tests${noTorch ? ` (skipped: ${noTorch})` : ''}`, () => {
   it('pass (chunked statistics vs full log-softmax, batched plans, OOM retries, wire format)', () => {
-    const r = spawnSync(py, ['-m', 'unittest', 'discover', '-s', 'scripts/torch_worker', '-p', 'test_*.py'], {
+    const r = spawnSync(py, ['-m', 'unittest', 'discover', '-s', 'harness/engine/torch_worker', '-p', 'test_*.py'], {
       encoding: 'utf8',
     });
     expect(r.stderr).toMatch(/Ran \d+ tests/);

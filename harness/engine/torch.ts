@@ -1,4 +1,4 @@
-// The `torch` engine: PyTorch + transformers in a Python worker (scripts/torch_worker/), driven over a pipe.
+// The `torch` engine: PyTorch + transformers in a Python worker (harness/engine/torch_worker/), driven over a pipe.
 // The worker executes a whole plan natively (short windows batched, output projection and statistics in chunks),
 // so a 32k-token document never has its [tokens x vocab] logits in memory at once.
 import { existsSync } from 'node:fs';
@@ -98,7 +98,7 @@ interface LoadReply {
   /** The RoPE policy the worker applies, and whether it depends on the forward's length. */
   rope?: RopePolicy;
   ropeDynamic?: boolean;
-  /** What the worker checks every document's ids against (scripts/torch_worker/tokenizer_check.py), or
+  /** What the worker checks every document's ids against (harness/engine/torch_worker/tokenizer_check.py), or
    *  "unavailable: <why>". */
   tokenizerCheck: string;
 }
@@ -242,7 +242,7 @@ async function loadIn(
   const hello = await worker.request<{ version: string }>('hello');
   if (hello.version !== TORCH_ENGINE_VERSION) {
     throw new Error(
-      `torch worker version ${hello.version} (scripts/torch_worker/worker.py VERSION) differs from the engine's ` +
+      `torch worker version ${hello.version} (harness/engine/torch_worker/worker.py VERSION) differs from the engine's ` +
         `${TORCH_ENGINE_VERSION} (harness/engine/torch-version.ts); bump both together`,
     );
   }

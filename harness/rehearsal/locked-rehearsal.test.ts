@@ -164,7 +164,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
       const policy = { kind: 'ntk-frozen', factor: f, trainingLength: L, originalMax: 4096 };
       expect(modelRunFor(setting, r.id).rope, `${r.id}: the policy the harness hands the worker`).toEqual(policy);
       const got = spawnSync(py, ['-c', 'import json, sys\nsys.path.insert(0, sys.argv[1])\nfrom rope import policy_inv_freq\ninv, s = policy_inv_freq(json.load(open(sys.argv[2])), json.loads(sys.argv[3]))\nprint(json.dumps([float(x) for x in inv]))',
-        path.join(root, 'scripts/torch_worker'), path.join(replicas.root, r.model_dir, 'config.json'), JSON.stringify(policy)], { encoding: 'utf8' });
+        path.join(root, 'harness/engine/torch_worker'), path.join(replicas.root, r.model_dir, 'config.json'), JSON.stringify(policy)], { encoding: 'utf8' });
       expect(got.status, got.stderr).toBe(0);
       const inv = JSON.parse(got.stdout) as number[];
       expect(inv).toHaveLength(d / 2);

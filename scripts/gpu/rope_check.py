@@ -25,7 +25,7 @@ import time
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "torch_worker"))
+sys.path.insert(0, os.path.join(ROOT, "harness", "engine", "torch_worker"))
 
 from make_test_model import write_safetensors  # noqa: E402
 from models import load_hf, reset_dynamic_rope, rotary_modules  # noqa: E402

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-sys.path.insert(0, os.path.join(ROOT, "scripts", "torch_worker"))
+sys.path.insert(0, os.path.join(ROOT, "harness", "engine", "torch_worker"))
 
 from models import FastTokenizer, load_hf  # noqa: E402
 from plan import Forward, run_plan  # noqa: E402

@@ -371,12 +371,12 @@ def qwen2_config(size, rope=None, attn='sdpa', vocab=VOCAB):
 
 class NativeQwen2(torch.nn.Module):
     """Qwen2ForCausalLM without transformers (CPU smoke runs on Debian's torch): trainable parameters under Hugging
-    Face names, run by the torch worker's built-in decoder (scripts/torch_worker/native.py), initialized as
+    Face names, run by the torch worker's built-in decoder (harness/engine/torch_worker/native.py), initialized as
     transformers does (normal(0, 0.02), norms 1, biases 0), output embedding tied to the input embedding."""
 
     def __init__(self, config):
         super().__init__()
-        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'torch_worker'))
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'harness', 'engine', 'torch_worker'))
         import native
         self.config = dict(config, model_type='qwen2')
         d, heads = config['hidden_size'], config['num_attention_heads']

@@ -1,7 +1,7 @@
 """Unit tests of ONNX-only model folders (the zoo): weights mapped back from the graph to Hugging Face names
 (onnx_weights.py), and RoPE tables as transformers computes them (rope.py), checked against the frequencies and
 attention scaling that transformers 5 wrote into the zoo's exported graphs.
-Run: /usr/bin/python3 -m unittest discover -s scripts/torch_worker -p 'test_*.py'"""
+Run: /usr/bin/python3 -m unittest discover -s harness/engine/torch_worker -p 'test_*.py'"""
 import builtins
 import glob
 import json
@@ -13,7 +13,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-ZOO = os.path.join(HERE, "..", "..", "fixtures", "zoo")
+ZOO = os.path.join(HERE, "..", "..", "..", "fixtures", "zoo")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -1,6 +1,6 @@
 """Unit tests of the worker's pure parts with torch alone: chunked statistics against a full log-softmax, plan
 execution (batched) against one forward at a time, out-of-memory retries, and the wire format.
-Run: /usr/bin/python3 -m unittest discover -s scripts/torch_worker -p 'test_*.py'"""
+Run: /usr/bin/python3 -m unittest discover -s harness/engine/torch_worker -p 'test_*.py'"""
 import io
 import json
 import math

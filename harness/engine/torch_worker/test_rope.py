@@ -1,7 +1,7 @@
 """Unit tests of the RoPE policies (rope.py) with torch alone: the frozen NTK base against the LCEG formula, the
 dynamic base against values measured with transformers 5.17 (DESIGN.md), the config handed to transformers, the
 positions each policy reaches, and that a length-dependent RoPE never shares a prefix forward (plan.py).
-Run: /usr/bin/python3 -m unittest discover -s scripts/torch_worker -p 'test_*.py'"""
+Run: /usr/bin/python3 -m unittest discover -s harness/engine/torch_worker -p 'test_*.py'"""
 import math
 import os
 import sys

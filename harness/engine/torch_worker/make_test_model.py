@@ -2,7 +2,7 @@
 real tokenizer (tokenizer.json + tokenizer_config.json copied from --tokenizer-dir), model.safetensors (the torch
 engine) and onnx/model.onnx exported from the same weights (the ONNX engine). Test material only, never a fixture.
 
-/usr/bin/python3 scripts/torch_worker/make_test_model.py --out DIR --tokenizer-dir DIR --arch qwen2|llama [--seed S]
+/usr/bin/python3 harness/engine/torch_worker/make_test_model.py --out DIR --tokenizer-dir DIR --arch qwen2|llama [--seed S]
     [--max-positions N] [--rope-scaling JSON] [--no-onnx]
 --rope-scaling writes a transformers-4 style rope_scaling, e.g. '{"type": "linear", "factor": 8}' (RoPE policy tests);
 --no-onnx skips the ONNX export (torch engine only).

@@ -2,7 +2,7 @@
 stdin/stdout (protocol.py). Everything else the worker or its libraries print goes to stderr, which the engine
 keeps for its error messages.
 
-Run alone: /usr/bin/python3 scripts/torch_worker/worker.py  (then type JSON requests, one per line).
+Run alone: /usr/bin/python3 harness/engine/torch_worker/worker.py  (then type JSON requests, one per line).
 """
 from __future__ import annotations
 
@@ -211,7 +211,7 @@ def check_fits(spec: str, model_id: str, device: torch.device, dtype_name: str |
 def load_random(spec: str, device: torch.device, dtype_name: str | None) -> Loaded:
     """"random:ARCH" (an architecture of bench/gpu_bench.py ARCHS): random weights in the published shapes, built
     on the device, for throughput measurements (bench/fill_bench.ts); tokens are the toy byte tokenizer's ids."""
-    sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "bench"))
     from gpu_bench import ARCHS
     from models import wrap_hf
     from transformers import AutoConfig, AutoModelForCausalLM
