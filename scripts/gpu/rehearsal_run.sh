@@ -16,7 +16,7 @@
 # rehearsal.md / rehearsal.json (17 models: spec, RoPE policy, tokenizer source, tokens, seconds; submissions and
 # verifier agreement; planted faults), rehearsal-7b.md / rehearsal-7b.json (the real-size 7B: time, peak memory).
 # Time: aims at < 6 min (tiny replicas ~2-3 min, the 7B ~2 min); DEADLINE_S (default 540) bounds each step.
-# Env: DEVICE (cuda:0), DTYPE (bfloat16), DOCS (4), LONGPROXY_PYTHON (python3 on PATH), SKIP_7B=1.
+# Env: DEVICE (cuda:0), DTYPE (bfloat16), DOCS (4), LONGPROXY_PYTHON (python3 on PATH), SKIP_7B=1, SKIP_TINY=1.
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 C=.device-carry
@@ -58,10 +58,14 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 export LONGPROXY_HOME="$WORK/home"   # tokenizers built from tokenizer.model (FILM) go here
 
 # 1. the 17 tiny replicas at full 32k-token documents, the planted faults
-log "1. rehearsal: 17 replicas, $DOCS documents of 32k tokens, torch engine on $DEVICE in $DTYPE"
-within 330 "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/tiny" --out "$OUT" --docs "$DOCS" \
-  --device "$DEVICE" --dtype "$DTYPE"
-log "rehearsal exit $?"
+if [ -z "${SKIP_TINY:-}" ]; then
+  log "1. rehearsal: 17 replicas, $DOCS documents of 32k tokens, torch engine on $DEVICE in $DTYPE"
+  within 330 "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/tiny" --out "$OUT" --docs "$DOCS" \
+    --device "$DEVICE" --dtype "$DTYPE"
+  log "rehearsal exit $?"
+else
+  log "1. rehearsal of the 17 tiny replicas skipped (SKIP_TINY set)"
+fi
 
 # 2. one real-size Llama-2-7B with the Leooyii PI config, built here on the GPU, filled at 32k
 if [ -z "${SKIP_7B:-}" ] && [ "$(left)" -gt 150 ]; then

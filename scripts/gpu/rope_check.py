@@ -82,8 +82,18 @@ def folder(tmp: str, name: str, cfg: dict, w: dict) -> str:
     with open(os.path.join(d, "config.json"), "w") as fh:
         json.dump(cfg, fh)
     write_safetensors(os.path.join(d, "model.safetensors"), w)
-    shutil.copy(os.path.join(ROOT, "fixtures", "models", "tiny-qwen2", "tokenizer.json"), d)
+    shutil.copy(tokenizer_file(), d)
     return d
+
+
+def tokenizer_file() -> str:
+    """Any small tokenizer.json: the checks feed ids, the folder only has to load. scripts/gpu/lean_tree.sh drops
+    fixtures/models from what travels to the GPU machine, so the zoo's is the fallback."""
+    for rel in (("fixtures", "models", "tiny-qwen2"), ("fixtures", "zoo", "native4k-s")):
+        f = os.path.join(ROOT, *rel, "tokenizer.json")
+        if os.path.exists(f):
+            return f
+    raise SystemExit("rope_check: no tokenizer.json under fixtures/models/tiny-qwen2 or fixtures/zoo/native4k-s")
 
 
 def hf_model(cfg: dict, policy: dict | None, device):

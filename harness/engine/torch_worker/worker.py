@@ -225,8 +225,8 @@ def load_random(spec: str, device: torch.device, dtype_name: str | None) -> Load
     dtype_name = dtype_name or ("bfloat16" if device.type == "cuda" else "float32")
     with torch.device(device):
         model = AutoModelForCausalLM.from_config(cfg, dtype=getattr(torch, dtype_name), attn_implementation="sdpa")
-    return wrap_hf(model.eval(), spec, {"max_position_embeddings": a["max_position_embeddings"]}, None, device,
-                   dtype_name, "sdpa")
+    # The whole config, as a checkpoint's config.json would give it: the RoPE checks read head sizes from it.
+    return wrap_hf(model.eval(), spec, model.config.to_dict(), None, device, dtype_name, "sdpa")
 
 
 def main() -> None:
