@@ -46,6 +46,29 @@ class Export(torch.nn.Module):
         return torch.nn.functional.linear(h, self.dec.w["lm_head.weight"])
 
 
+def random_weights(d: int, heads: int, kv: int, inter: int, layers: int, v: int, seed: int, tied: bool,
+                   qkv_bias: bool) -> dict:
+    """Random Llama/Qwen2 decoder weights under Hugging Face names (tied: no lm_head; qkv_bias: Qwen2's biases),
+    large enough that predictions are peaked; drawn in a fixed order from one seeded generator."""
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.randn(*s, generator=g) * 0.5  # noqa: E731
+    hd = d // heads
+    w = {"model.embed_tokens.weight": r(v, d), "model.norm.weight": 1 + 0.1 * r(d)}
+    if not tied:
+        w["lm_head.weight"] = r(v, d)
+    for i in range(layers):
+        p = f"model.layers.{i}."
+        w.update({p + "input_layernorm.weight": 1 + 0.1 * r(d), p + "post_attention_layernorm.weight": 1 + 0.1 * r(d),
+                  p + "self_attn.q_proj.weight": r(heads * hd, d), p + "self_attn.k_proj.weight": r(kv * hd, d),
+                  p + "self_attn.v_proj.weight": r(kv * hd, d), p + "self_attn.o_proj.weight": r(d, heads * hd),
+                  p + "mlp.gate_proj.weight": r(inter, d), p + "mlp.up_proj.weight": r(inter, d),
+                  p + "mlp.down_proj.weight": r(d, inter)})
+        if qkv_bias:
+            w.update({p + "self_attn.q_proj.bias": r(heads * hd), p + "self_attn.k_proj.bias": r(kv * hd),
+                      p + "self_attn.v_proj.bias": r(kv * hd)})
+    return w
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -71,22 +94,7 @@ def main() -> None:
            "bos_token_id": None if qwen else 1, "eos_token_id": 151643 if qwen else 2}
     if a.rope_scaling is not None:
         cfg["rope_scaling"] = a.rope_scaling
-    g = torch.Generator().manual_seed(a.seed)
-    r = lambda *s: torch.randn(*s, generator=g) * 0.5  # noqa: E731 - large enough that predictions are peaked
-    hd = d // heads
-    w = {"model.embed_tokens.weight": r(v, d), "model.norm.weight": 1 + 0.1 * r(d)}
-    if not qwen:
-        w["lm_head.weight"] = r(v, d)
-    for i in range(layers):
-        p = f"model.layers.{i}."
-        w.update({p + "input_layernorm.weight": 1 + 0.1 * r(d), p + "post_attention_layernorm.weight": 1 + 0.1 * r(d),
-                  p + "self_attn.q_proj.weight": r(heads * hd, d), p + "self_attn.k_proj.weight": r(kv * hd, d),
-                  p + "self_attn.v_proj.weight": r(kv * hd, d), p + "self_attn.o_proj.weight": r(d, heads * hd),
-                  p + "mlp.gate_proj.weight": r(inter, d), p + "mlp.up_proj.weight": r(inter, d),
-                  p + "mlp.down_proj.weight": r(d, inter)})
-        if qwen:
-            w.update({p + "self_attn.q_proj.bias": r(heads * hd), p + "self_attn.k_proj.bias": r(kv * hd),
-                      p + "self_attn.v_proj.bias": r(kv * hd)})
+    w = random_weights(d, heads, kv, inter, layers, v, a.seed, tied=qwen, qkv_bias=qwen)
     os.makedirs(a.out if a.no_onnx else os.path.join(a.out, "onnx"), exist_ok=True)
     for name in ("tokenizer.json", "tokenizer_config.json"):
         if os.path.exists(os.path.join(a.tokenizer_dir, name)):

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
+from make_test_model import random_weights  # noqa: E402
 from native import NativeDecoder  # noqa: E402
 from plan import Forward, Head, planned_runs, run_plan, shared_prefix_sources  # noqa: E402
 from rope import (dynamic_inv_freq, is_length_dependent, max_positions, ntk_base, policy_inv_freq,  # noqa: E402
@@ -119,17 +120,7 @@ def tiny_llama(seed=0, **extra):
     cfg = {"model_type": "llama", "hidden_size": d, "intermediate_size": inter, "num_hidden_layers": layers,
            "num_attention_heads": heads, "num_key_value_heads": kv, "vocab_size": v, "max_position_embeddings": 16,
            "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "hidden_act": "silu", **extra}
-    g = torch.Generator().manual_seed(seed)
-    r = lambda *s: torch.randn(*s, generator=g) * 0.5  # noqa: E731
-    hd = d // heads
-    w = {"model.embed_tokens.weight": r(v, d), "model.norm.weight": 1 + 0.1 * r(d), "lm_head.weight": r(v, d)}
-    for i in range(layers):
-        p = f"model.layers.{i}."
-        w.update({p + "input_layernorm.weight": 1 + 0.1 * r(d), p + "post_attention_layernorm.weight": 1 + 0.1 * r(d),
-                  p + "self_attn.q_proj.weight": r(heads * hd, d), p + "self_attn.k_proj.weight": r(kv * hd, d),
-                  p + "self_attn.v_proj.weight": r(kv * hd, d), p + "self_attn.o_proj.weight": r(d, heads * hd),
-                  p + "mlp.gate_proj.weight": r(inter, d), p + "mlp.up_proj.weight": r(inter, d),
-                  p + "mlp.down_proj.weight": r(d, inter)})
+    w = random_weights(d, heads, kv, inter, layers, v, seed, tied=False, qkv_bias=False)
     return cfg, w
 
 
