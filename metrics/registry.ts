@@ -8,6 +8,7 @@ import longGain from './long-gain/long-gain.ts';
 import positionCurve from './position-curve/position-curve.ts';
 import keyAccuracy from './key-accuracy/key-accuracy.ts';
 import capabilityContext from './capability-context/capability-context.ts';
+import entropyDrop from './entropy-drop/entropy-drop.ts';
 
 export const METRICS: readonly Metric<any>[] = [
   ppl,
@@ -17,6 +18,7 @@ export const METRICS: readonly Metric<any>[] = [
   positionCurve,
   keyAccuracy,
   capabilityContext,
+  entropyDrop,
 ];
 
 export function getMetric(id: string): Metric<any> | undefined {
