@@ -9,6 +9,7 @@ import positionCurve from './position-curve/position-curve.ts';
 import keyAccuracy from './key-accuracy/key-accuracy.ts';
 import capabilityContext from './capability-context/capability-context.ts';
 import entropyDrop from './entropy-drop/entropy-drop.ts';
+import keyTokenRate from './key-token-rate/key-token-rate.ts';
 
 export const METRICS: readonly Metric<any>[] = [
   ppl,
@@ -19,6 +20,7 @@ export const METRICS: readonly Metric<any>[] = [
   keyAccuracy,
   capabilityContext,
   entropyDrop,
+  keyTokenRate,
 ];
 
 export function getMetric(id: string): Metric<any> | undefined {
