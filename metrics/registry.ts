@@ -10,6 +10,7 @@ import keyAccuracy from './key-accuracy/key-accuracy.ts';
 import capabilityContext from './capability-context/capability-context.ts';
 import entropyDrop from './entropy-drop/entropy-drop.ts';
 import keyTokenRate from './key-token-rate/key-token-rate.ts';
+import inductionKeys from './induction-keys/induction-keys.ts';
 
 export const METRICS: readonly Metric<any>[] = [
   ppl,
@@ -21,6 +22,7 @@ export const METRICS: readonly Metric<any>[] = [
   capabilityContext,
   entropyDrop,
   keyTokenRate,
+  inductionKeys,
 ];
 
 export function getMetric(id: string): Metric<any> | undefined {
