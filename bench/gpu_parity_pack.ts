@@ -98,6 +98,8 @@ async function main(): Promise<void> {
           logprob: Object.fromEntries(Object.entries(r.logprob).map(([k, v]) => [k, Array.from(v, (x) => (Number.isNaN(x) ? null : x))])),
           entropy: Array.from(r.entropy, (x) => (Number.isNaN(x) ? null : x)),
           top1: Array.from(r.top1),
+          entropyShort: Object.fromEntries(Object.entries(r.entropyShort).map(([k, v]) => [k, Array.from(v, (x) => (Number.isNaN(x) ? null : x))])),
+          top1Short: Object.fromEntries(Object.entries(r.top1Short).map(([k, v]) => [k, Array.from(v)])),
         },
       });
       console.log(`[pack] ${dir} ${d.docId}: ${n} tokens, ${plan.length} forwards`);

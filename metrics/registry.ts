@@ -8,6 +8,9 @@ import longGain from './long-gain/long-gain.ts';
 import positionCurve from './position-curve/position-curve.ts';
 import keyAccuracy from './key-accuracy/key-accuracy.ts';
 import capabilityContext from './capability-context/capability-context.ts';
+import entropyDrop from './entropy-drop/entropy-drop.ts';
+import keyTokenRate from './key-token-rate/key-token-rate.ts';
+import inductionKeys from './induction-keys/induction-keys.ts';
 
 export const METRICS: readonly Metric<any>[] = [
   ppl,
@@ -17,6 +20,9 @@ export const METRICS: readonly Metric<any>[] = [
   positionCurve,
   keyAccuracy,
   capabilityContext,
+  entropyDrop,
+  keyTokenRate,
+  inductionKeys,
 ];
 
 export function getMetric(id: string): Metric<any> | undefined {

@@ -52,7 +52,7 @@ describe.skipIf(missing !== undefined)(`onnx engine on the tiny model${missing ?
     },
   );
 
-  it('short-window log-probabilities equal those of the same token on the truncated input', async () => {
+  it('short-window log-probabilities, entropies and top-1 flags equal those of the same token on the truncated input', async () => {
     const ids = model.tokenize(text).ids.slice(0, 200);
     const spec: StatsSpec = { contextLength: 128, stride: 48, maxTokens: 0, shortWindows: [{ size: 32, step: 8 }], addBos: false };
     const out = await model.runPlan(ids, planForwards(ids.length, spec), false);
@@ -62,7 +62,12 @@ describe.skipIf(missing !== undefined)(`onnx engine on the tiny model${missing ?
       const start = i < 32 ? 0 : Math.floor((i - 32) / 8) * 8;
       const alone = await model.forward(ids.slice(start, i + 1), i - start);
       expect(Math.abs(short[i] - alone.logprob[0]), `position ${i}`).toBeLessThan(1e-5);
+      expect(Math.abs(out.entropyShort['32/8'][i] - alone.entropy[0]), `entropy at ${i}`).toBeLessThan(1e-5);
+      expect(out.top1Short['32/8'][i], `top-1 at ${i}`).toBe(alone.top1[0]);
     }
+    // past the first window the short window sees less than the long pass: its entropies differ somewhere
+    expect(ids.slice(40).some((_, k) => Math.abs(out.entropyShort['32/8'][40 + k] - out.entropy[40 + k]) > 1e-3)).toBe(true);
+    expect(Object.keys(out.entropyShort)).toEqual(['32/8']);
     // long context: position 150 lies in the second long window [48, 176)
     const alone = await model.forward(ids.slice(48, 151), 150 - 48);
     expect(Math.abs(out.logprob.long[150] - alone.logprob[0])).toBeLessThan(1e-5);
@@ -85,6 +90,14 @@ describe.skipIf(missing !== undefined)(`onnx engine on the tiny model${missing ?
         }
       }
       expect(Array.from(a.top1)).toEqual(Array.from(b.top1));
+      for (const field of Object.keys(b.entropyShort)) {
+        expect(Array.from(a.top1Short[field]), `${field} top-1`).toEqual(Array.from(b.top1Short[field]));
+        for (let i = 0; i < ids.length; i++) {
+          const [x, y] = [a.entropyShort[field][i], b.entropyShort[field][i]];
+          if (Number.isNaN(y)) expect(Number.isNaN(x)).toBe(true);
+          else expect(Math.abs(x - y), `${field} entropy ${i}`).toBeLessThan(1e-5);
+        }
+      }
     }
   });
 

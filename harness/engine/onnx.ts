@@ -121,8 +121,14 @@ class OnnxModel implements LanguageModel {
     const n = ids.length;
     const bos = addBos ? this.bosTokenId : null;
     if (addBos && bos === null) throw new UserError(`${this.ref.dir}: addBos was asked for but tokenizer_config.json names no bos_token; run without --bos`);
-    const out: PlanOutputs = { logprob: {}, entropy: new Float32Array(n).fill(NaN), top1: new Uint8Array(n), tokensProcessed: 0 };
-    for (const f of plan) out.logprob[f.field] ??= new Float32Array(n).fill(NaN);
+    const out: PlanOutputs = { logprob: {}, entropy: new Float32Array(n).fill(NaN), top1: new Uint8Array(n), entropyShort: {}, top1Short: {}, tokensProcessed: 0 };
+    for (const f of plan) {
+      out.logprob[f.field] ??= new Float32Array(n).fill(NaN);
+      if (f.field !== 'long') {
+        out.entropyShort[f.field] ??= new Float32Array(n).fill(NaN);
+        out.top1Short[f.field] ??= new Uint8Array(n);
+      }
+    }
 
     // One session run per start: the longest range from that start serves every forward with the same start.
     const runByStart = new Map<number, Run>();
@@ -169,10 +175,10 @@ class OnnxModel implements LanguageModel {
         const st = await rowStatsBatch(data, vocab, rows);
         for (const { field, i, row } of sinks) {
           out.logprob[field][i] = st.logprob[row];
-          if (field === 'long') {
-            out.entropy[i] = st.entropy[row];
-            out.top1[i] = st.argmax[row] === ids[i] ? 1 : 0;
-          }
+          // The statistics graph yields entropy and arg-max of every row: the short windows keep theirs too.
+          const [entropy, top1] = field === 'long' ? [out.entropy, out.top1] : [out.entropyShort[field], out.top1Short[field]];
+          entropy[i] = st.entropy[row];
+          top1[i] = st.argmax[row] === ids[i] ? 1 : 0;
         }
       }
     }

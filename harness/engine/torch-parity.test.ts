@@ -43,7 +43,8 @@ interface RefDoc {
   byteEnd: number[];
   plan: PlannedForward[];
   addBos: boolean;
-  onnx: { logprob: Record<string, (number | null)[]>; entropy: (number | null)[]; top1: number[] };
+  /** entropyShort/top1Short: absent in packs written before entry format 2 (then not compared). */
+  onnx: { logprob: Record<string, (number | null)[]>; entropy: (number | null)[]; top1: number[]; entropyShort?: Record<string, (number | null)[]>; top1Short?: Record<string, number[]> };
 }
 
 /** Why the built-in decoder cannot run a folder (transformers absent), or '' when it can. */
@@ -83,7 +84,13 @@ async function onnxReference(dir: string): Promise<RefDoc[]> {
         byteEnd: Array.from(t.byteEnd.subarray(0, n)),
         plan,
         addBos: spec.addBos,
-        onnx: { logprob: Object.fromEntries(Object.entries(r.logprob).map(([k, v]) => [k, nul(v)])), entropy: nul(r.entropy), top1: Array.from(r.top1) },
+        onnx: {
+          logprob: Object.fromEntries(Object.entries(r.logprob).map(([k, v]) => [k, nul(v)])),
+          entropy: nul(r.entropy),
+          top1: Array.from(r.top1),
+          entropyShort: Object.fromEntries(Object.entries(r.entropyShort).map(([k, v]) => [k, nul(v)])),
+          top1Short: Object.fromEntries(Object.entries(r.top1Short).map(([k, v]) => [k, Array.from(v)])),
+        },
       });
     }
     return out;
@@ -157,10 +164,17 @@ describe.skipIf(reason)(`torch engine vs ONNX engine (float32, within ${BAR})${r
             };
             for (const [k, v] of Object.entries(doc.onnx.logprob)) check(out.logprob[k], v);
             check(out.entropy, doc.onnx.entropy);
+            const flags: [number[], Uint8Array][] = [[doc.onnx.top1, out.top1]];
+            for (const [k, v] of Object.entries(doc.onnx.entropyShort ?? {})) {
+              check(out.entropyShort[k], v);
+              flags.push([doc.onnx.top1Short![k], out.top1Short[k]]);
+            }
             expect(scored).toBeGreaterThan(n);
             expect(worst, `${dir} ${doc.docId} on ${device}: largest absolute difference`).toBeLessThanOrEqual(BAR);
-            const agree = doc.onnx.top1.filter((t, i) => t === out.top1[i]).length / n;
-            expect(agree).toBeGreaterThan(0.99); // ties and near-ties may flip; more than 1% would be a bug
+            for (const [want, got] of flags) {
+              const agree = want.filter((t, i) => t === got[i]).length / n;
+              expect(agree).toBeGreaterThan(0.99); // ties and near-ties may flip; more than 1% would be a bug
+            }
           }
         } finally {
           await m.dispose();

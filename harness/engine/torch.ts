@@ -200,15 +200,23 @@ class TorchModel implements LanguageModel {
       logprob: Record<string, Packed>;
       entropy: Packed;
       top1: Packed;
+      entropyShort: Record<string, Packed>;
+      top1Short: Record<string, Packed>;
       tokensProcessed: number;
       tokenizerCheck: string;
     }>('run_plan', { ids: pack(ids), plan, addBos, ...(text === undefined ? {} : { text }) }).catch((err) => asUserError(err, this.ref));
     const logprob: Record<string, Float32Array> = {};
     for (const [k, v] of Object.entries(r.logprob)) logprob[k] = unpackF32(v);
+    const entropyShort: Record<string, Float32Array> = {};
+    const top1Short: Record<string, Uint8Array> = {};
+    for (const [k, v] of Object.entries(r.entropyShort)) entropyShort[k] = unpackF32(v);
+    for (const [k, v] of Object.entries(r.top1Short)) top1Short[k] = unpackU8(v);
     return {
       logprob,
       entropy: unpackF32(r.entropy),
       top1: unpackU8(r.top1),
+      entropyShort,
+      top1Short,
       tokensProcessed: r.tokensProcessed,
       tokenizerCheck: r.tokenizerCheck,
     };

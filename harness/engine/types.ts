@@ -43,6 +43,9 @@ export interface PlanOutputs {
   /** Long-context entropy and top-1 flags over all document positions. */
   entropy: Float32Array;
   top1: Uint8Array;
+  /** The same under each short-window field of the plan (every field but "long"; NaN / 0 where not scored). */
+  entropyShort: Record<string, Float32Array>;
+  top1Short: Record<string, Uint8Array>;
   /** Tokens fed through the model, all forwards counted. */
   tokensProcessed: number;
   /** Engines that check the ids against the model folder's own tokenizer (torch) say what they compared with, or

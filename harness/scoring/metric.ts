@@ -5,7 +5,9 @@
 import type { ModelCorpusStats } from '../tokenstats/types.ts';
 import type { HyperValue, Hyperparameters } from './types.ts';
 
-export type StatNeed = 'long' | 'short' | 'entropy' | 'top1' | 'bytes';
+/** What compute() reads: long/short log-probabilities, the long entropy and top-1 flags, their short-window
+ *  counterparts (cache entry format 2), byte spans, the document's text (DocStats.text: proxy data). */
+export type StatNeed = 'long' | 'short' | 'entropy' | 'top1' | 'short-entropy' | 'short-top1' | 'bytes' | 'text';
 export type Direction = 'higher-is-better' | 'lower-is-better';
 
 export interface MetricDefinition<H extends Hyperparameters = Hyperparameters> {

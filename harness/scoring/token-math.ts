@@ -22,6 +22,26 @@ export function shortLogprobs(doc: DocStats, w: ShortWindow): Float32Array {
   return arr;
 }
 
+/** Entropies (nats) under a short window (entry format 2). */
+export function shortEntropies(doc: DocStats, w: ShortWindow): Float32Array {
+  const arr = doc.entropyShort[shortWindowKey(w)];
+  if (!arr) throw new Error(`document ${doc.docId} has no short-window entropies for ${shortWindowKey(w)} (statistics older than cache entry format 2?)`);
+  return arr;
+}
+
+/** Top-1 flags under a short window (entry format 2). */
+export function shortTop1(doc: DocStats, w: ShortWindow): Uint8Array {
+  const arr = doc.top1Short[shortWindowKey(w)];
+  if (!arr) throw new Error(`document ${doc.docId} has no short-window top-1 flags for ${shortWindowKey(w)} (statistics older than cache entry format 2?)`);
+  return arr;
+}
+
+/** First position whose short-window context differs from the long one: tokens before `size` see their whole
+ *  prefix under both. */
+export function pastWindow(doc: DocStats, w: ShortWindow): number {
+  return Math.max(doc.scoredFrom, w.size);
+}
+
 export function tokenBytes(doc: DocStats, i: number): number {
   return doc.byteEnd[i] - doc.byteStart[i];
 }

@@ -18,7 +18,20 @@ export function assembleDocStats(docId: string, tokens: TokenizedText, spec: Sta
     return a;
   };
   const logprobShort: Record<string, Float32Array> = {};
-  for (const w of spec.shortWindows) logprobShort[shortWindowKey(w)] = field(shortWindowKey(w));
+  const entropyShort: Record<string, Float32Array> = {};
+  const top1Short: Record<string, Uint8Array> = {};
+  for (const w of spec.shortWindows) {
+    const k = shortWindowKey(w);
+    logprobShort[k] = field(k);
+    const e = out.entropyShort[k];
+    const t = out.top1Short[k];
+    if ((e !== undefined && e.length !== n) || (t !== undefined && t.length !== n)) {
+      throw new Error(`plan outputs for ${docId}: entropy or top-1 of short window ${k} do not have ${n} positions`);
+    }
+    // Absent only when the plan scored nothing under that window (a document too short).
+    entropyShort[k] = e ?? new Float32Array(n).fill(NaN);
+    top1Short[k] = t ?? new Uint8Array(n);
+  }
   return {
     docId,
     n,
@@ -30,5 +43,7 @@ export function assembleDocStats(docId: string, tokens: TokenizedText, spec: Sta
     logprobShort,
     entropy: out.entropy.length === n ? out.entropy : new Float32Array(n).fill(NaN),
     top1: out.top1.length === n ? out.top1 : new Uint8Array(n),
+    entropyShort,
+    top1Short,
   };
 }

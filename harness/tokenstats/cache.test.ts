@@ -1,13 +1,14 @@
 // Cache behaviour with a deterministic arithmetic stand-in model (no weights): entries, resume, corruption, cost,
 // reading without the model. The real-process kill-and-resume test is in harness/cli/commands/stats.test.ts.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ProxyCorpus } from '../contract/types.ts';
 import type { ForwardResult, LanguageModel, PlannedForward, PlanOutputs, TokenizedText } from '../engine/types.ts';
 import { getCorpusStats, readCachedCorpusStats } from './cache.ts';
-import { decodeEntry, encodeEntry } from './entry.ts';
+import { decodeEntry, encodeEntry, ENTRY_FORMAT } from './entry.ts';
 import type { StatsSpec } from './types.ts';
 
 /** One token per byte; log-prob of token i given a context of c tokens = -(1 + ids[i] % 7) / (1 + c). */
@@ -38,14 +39,18 @@ class ArithmeticModel implements LanguageModel {
     return r;
   }
   async runPlan(ids: Int32Array, plan: readonly PlannedForward[]): Promise<PlanOutputs> {
-    const out: PlanOutputs = { logprob: {}, entropy: new Float32Array(ids.length).fill(NaN), top1: new Uint8Array(ids.length), tokensProcessed: 0 };
+    const n = ids.length;
+    const out: PlanOutputs = { logprob: {}, entropy: new Float32Array(n).fill(NaN), top1: new Uint8Array(n), entropyShort: {}, top1Short: {}, tokensProcessed: 0 };
     for (const f of plan) {
       this.forwards++;
-      const field = (out.logprob[f.field] ??= new Float32Array(ids.length).fill(NaN));
+      const field = (out.logprob[f.field] ??= new Float32Array(n).fill(NaN));
+      const long = f.field === 'long';
+      const ent = long ? out.entropy : (out.entropyShort[f.field] ??= new Float32Array(n).fill(NaN));
+      const top = long ? out.top1 : (out.top1Short[f.field] ??= new Uint8Array(n));
       const r = await this.forward(ids.subarray(f.start, f.end), f.scoreFrom - f.start);
       out.tokensProcessed += f.end - f.start;
       r.logprob.forEach((v, k) => (field[f.scoreFrom + k] = v));
-      if (f.field === 'long') r.entropy.forEach((v, k) => ((out.entropy[f.scoreFrom + k] = v), (out.top1[f.scoreFrom + k] = r.top1[k])));
+      r.entropy.forEach((v, k) => ((ent[f.scoreFrom + k] = v), (top[f.scoreFrom + k] = r.top1[k])));
     }
     return out;
   }
@@ -178,6 +183,38 @@ describe('token-statistics cache', () => {
     expect(loads.n).toBe(2);
   });
 
+  it('stores the short windows\' entropies and top-1 flags, and attaches each document\'s text', async () => {
+    const stats = await getCorpusStats(options(new ArithmeticModel(), { n: 0 }));
+    const b = stats.docs[1];
+    const w = b.entropyShort['8/4'];
+    // Position 20 lies in chunk 3 of the 8/4 window, read from token 12: it sees 8 tokens, the long pass 20.
+    expect(w[20]).toBeCloseTo(1 / 9, 6);
+    expect(b.entropy[20]).toBeCloseTo(1 / 21, 6);
+    expect(w[5]).toBe(b.entropy[5]); // inside the first window both see the whole prefix
+    expect(b.top1Short['8/4'][20]).toBe(b.tokenIds[20] % 2);
+    expect(stats.docs.map((d) => d.text)).toEqual(corpus.documents.map((d) => d.text));
+    const cached = readCachedCorpusStats({ modelId: 'stub/arith', corpus, spec, cacheDir: path.join(dir, 'cache') });
+    expect(cached?.docs[1].text).toBe(corpus.documents[1].text);
+    expect(cached?.docs[1].entropyShort).toEqual(b.entropyShort);
+  });
+
+  it('never reads a cache of entry format 1: its manifest record counts as missing and is recomputed', async () => {
+    const cacheDir = path.join(dir, 'cache');
+    const good = await getCorpusStats(options(new ArithmeticModel(), { n: 0 }));
+    const file = path.join(cacheDir, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(file, 'utf8'));
+    expect(manifest.models['stub/arith'].entryFormat).toBe(ENTRY_FORMAT);
+    delete manifest.models['stub/arith'].entryFormat; // as a record written before format 2 looks
+    writeFileSync(file, JSON.stringify(manifest));
+    expect(readCachedCorpusStats({ modelId: 'stub/arith', corpus, spec, cacheDir })).toBeNull();
+    expect(warnings.join('')).toMatch(/records entries of format 1; this code reads format 2/);
+    const loads = { n: 0 };
+    const again = await getCorpusStats(options(new ArithmeticModel(), loads));
+    expect(again.docs).toEqual(good.docs);
+    expect(JSON.parse(readFileSync(file, 'utf8')).models['stub/arith'].entryFormat).toBe(ENTRY_FORMAT);
+    expect(readCachedCorpusStats({ modelId: 'stub/arith', corpus, spec, cacheDir })?.docs).toEqual(good.docs);
+  });
+
   it('rejects a spec the model cannot run, naming the flag', async () => {
     await expect(getCorpusStats({ ...options(new ArithmeticModel(), { n: 0 }), spec: { ...spec, contextLength: 128, stride: 8 } })).rejects.toThrow(/--context 128.*at most 64/);
   });
@@ -196,9 +233,23 @@ describe('cache entry format', () => {
       logprobShort: { '2/1': Float32Array.of(NaN, -1.5, -0.5) },
       entropy: Float32Array.of(NaN, 2, 1),
       top1: Uint8Array.of(0, 1, 0),
+      entropyShort: { '2/1': Float32Array.of(NaN, 2, 3.5) },
+      top1Short: { '2/1': Uint8Array.of(0, 1, 1) },
     };
     const buf = encodeEntry('k1', d);
+    expect(buf.subarray(0, 6).toString('latin1')).toBe('LPTS2\n');
     expect(decodeEntry(buf, 'k1')).toEqual(d);
     expect(() => decodeEntry(buf, 'k2')).toThrow(/expected k2/);
+    expect(() => encodeEntry('k1', { ...d, top1Short: {} })).toThrow(/top1Short has no array for short window 2\/1/);
+  });
+
+  it('refuses an entry of format 1, whose checksum is valid, instead of misreading its arrays', () => {
+    // A format-1 entry: the same layout without the short windows' entropies and top-1 flags.
+    const header = Buffer.from(JSON.stringify({ key: 'k1', docId: 'x', n: 1, scoredFrom: 1, shortKeys: [] }), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    const body = Buffer.concat([Buffer.from('LPTS1\n', 'latin1'), len, header, Buffer.alloc(4 * 5 + 1)]);
+    const buf = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    expect(() => decodeEntry(buf, 'k1')).toThrow(/entry format 1 .*reads format 2: it is recomputed/);
   });
 });

@@ -18,7 +18,7 @@ import { engineVersion } from '../engine/index.ts';
 import type { LanguageModel } from '../engine/types.ts';
 import { UserError } from '../errors.ts';
 import { checkSpec, computeDocStats } from './compute.ts';
-import { CorruptEntryError, decodeEntry, encodeEntry } from './entry.ts';
+import { CorruptEntryError, decodeEntry, encodeEntry, ENTRY_FORMAT } from './entry.ts';
 import { ProgressBar, type ProgressEvent } from './progress.ts';
 import type { ComputeCost, DocStats, ModelCorpusStats, StatsSpec } from './types.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -38,6 +38,9 @@ interface ModelRecord {
   dir?: string;
   engine: string;
   engineVersion: string;
+  /** Format of the entries the record vouches for (entry.ts ENTRY_FORMAT); absent in records made before format 2,
+   *  i.e. format 1. A record of another format is stale: its sets count as missing and are recomputed. */
+  entryFormat?: number;
   /** keyed by `${corpusSha256}/${specHash}` */
   complete: Record<string, CompleteSet>;
 }
@@ -67,6 +70,11 @@ export function specHash(spec: StatsSpec): string {
   return sha256(JSON.stringify(canonicalSpec(spec)));
 }
 
+/** The entry format a manifest record vouches for (records before format 2 carry none: format 1). */
+function formatOf(r: { entryFormat?: number }): number {
+  return r.entryFormat ?? 1;
+}
+
 export interface EntryKeyParts {
   fingerprint: string;
   engineId: string;
@@ -77,7 +85,8 @@ export interface EntryKeyParts {
 }
 
 export function entryKey(p: EntryKeyParts): string {
-  return sha256(JSON.stringify(['lpts1', p.fingerprint, p.engineId, p.engineVersion, p.corpusSha256, p.doc.id, sha256(p.doc.text), specHash(p.spec)]));
+  // The entry format is in the key: entries of another format live under other keys and are never read.
+  return sha256(JSON.stringify([`lpts${ENTRY_FORMAT}`, p.fingerprint, p.engineId, p.engineVersion, p.corpusSha256, p.doc.id, sha256(p.doc.text), specHash(p.spec)]));
 }
 
 export function entryPath(cacheDir: string, key: string): string {
@@ -218,6 +227,7 @@ interface ShardModelRecord {
   dir?: string;
   engine: string;
   engineVersion: string;
+  entryFormat?: number;
   sets: Record<string, CompleteSet & { done: string[] }>;
 }
 
@@ -261,7 +271,7 @@ function mergeShardManifests(main: Manifest, shards: ShardManifest[]): Manifest 
   const ids = [...new Set(shards.flatMap((s) => Object.keys(s.models)))].sort();
   for (const id of ids) {
     const recs = shards.filter((s) => s.models[id]).map((s) => ({ shard: s.shard, rec: s.models[id] }));
-    const idents = new Set(recs.map(({ rec }) => `${rec.fingerprint} ${rec.engine} ${rec.engineVersion}`));
+    const idents = new Set(recs.map(({ rec }) => `${rec.fingerprint} ${rec.engine} ${rec.engineVersion} ${formatOf(rec)}`));
     if (idents.size > 1) {
       warn(`${id}: shard manifests disagree on the model's files or engine (${recs.map(({ shard, rec }) => `${shard}: ${rec.fingerprint.slice(0, 12)} ${rec.engine} ${rec.engineVersion}`).join('; ')}); every host must see the same weights; its statistics are not used until the shards agree`);
       delete models[id];
@@ -269,8 +279,8 @@ function mergeShardManifests(main: Manifest, shards: ShardManifest[]): Manifest 
     }
     const first = recs[0].rec;
     const prev = models[id];
-    const same = prev && prev.fingerprint === first.fingerprint && prev.engine === first.engine && prev.engineVersion === first.engineVersion;
-    const rec: ModelRecord = same ? { ...prev, complete: { ...prev.complete } } : { fingerprint: first.fingerprint, ...(first.dir ? { dir: first.dir } : {}), engine: first.engine, engineVersion: first.engineVersion, complete: {} };
+    const same = prev && prev.fingerprint === first.fingerprint && prev.engine === first.engine && prev.engineVersion === first.engineVersion && formatOf(prev) === formatOf(first);
+    const rec: ModelRecord = same ? { ...prev, complete: { ...prev.complete } } : { fingerprint: first.fingerprint, ...(first.dir ? { dir: first.dir } : {}), engine: first.engine, engineVersion: first.engineVersion, ...(first.entryFormat === undefined ? {} : { entryFormat: first.entryFormat }), complete: {} };
     const setKeys = [...new Set(recs.flatMap(({ rec: r }) => Object.keys(r.sets)))].sort();
     for (const k of setKeys) {
       if (rec.complete[k]) continue;
@@ -300,8 +310,8 @@ export function recordShardDocs(cacheDir: string, shard: string, m: ModelIdentit
   const file = shardManifestPath(cacheDir, shard);
   const cur: ShardManifest = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ShardManifest) : { format: 1, shard, models: {} };
   const prev = cur.models[m.modelId];
-  const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion;
-  const rec: ShardModelRecord = same ? prev : { fingerprint: m.fingerprint, ...(m.dir ? { dir: path.relative(process.cwd(), path.resolve(m.dir)) || '.' } : {}), engine: m.engineId, engineVersion: m.engineVersion, sets: {} };
+  const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion && formatOf(prev) === ENTRY_FORMAT;
+  const rec: ShardModelRecord = same ? prev : { fingerprint: m.fingerprint, ...(m.dir ? { dir: path.relative(process.cwd(), path.resolve(m.dir)) || '.' } : {}), engine: m.engineId, engineVersion: m.engineVersion, entryFormat: ENTRY_FORMAT, sets: {} };
   const setKey = `${corpus.sha256}/${specHash(spec)}`;
   const had = new Set(rec.sets[setKey]?.done ?? []);
   for (const d of done) had.add(d);
@@ -351,8 +361,8 @@ export function recordComplete(cacheDir: string, m: ModelIdentity, corpus: Proxy
     const manifest = readMainManifest(cacheDir);
     const setKey = `${corpus.sha256}/${specHash(spec)}`;
     const prev = manifest.models[m.modelId];
-    const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion;
-    const rec: ModelRecord = same ? prev : { fingerprint: m.fingerprint, ...(m.dir ? { dir: path.relative(process.cwd(), path.resolve(m.dir)) || '.' } : {}), engine: m.engineId, engineVersion: m.engineVersion, complete: {} };
+    const same = prev && prev.fingerprint === m.fingerprint && prev.engine === m.engineId && prev.engineVersion === m.engineVersion && formatOf(prev) === ENTRY_FORMAT;
+    const rec: ModelRecord = same ? prev : { fingerprint: m.fingerprint, ...(m.dir ? { dir: path.relative(process.cwd(), path.resolve(m.dir)) || '.' } : {}), engine: m.engineId, engineVersion: m.engineVersion, entryFormat: ENTRY_FORMAT, complete: {} };
     if (same && rec.complete[setKey]) return;
     rec.complete[setKey] = { corpus: corpusLabel(corpus), spec: canonicalSpec(spec), docs: corpus.documents.map((d) => d.id) };
     manifest.models[m.modelId] = rec;
@@ -363,7 +373,7 @@ export function recordComplete(cacheDir: string, m: ModelIdentity, corpus: Proxy
 /** Whether manifest.json together with the shard manifests records (model, corpus, spec) complete. */
 export function isRecordedComplete(cacheDir: string, m: ModelIdentity, corpus: ProxyCorpus, spec: StatsSpec): boolean {
   const rec = readManifest(cacheDir).models[m.modelId];
-  return !!rec && rec.fingerprint === m.fingerprint && rec.engine === m.engineId && rec.engineVersion === m.engineVersion && !!rec.complete[`${corpus.sha256}/${specHash(spec)}`];
+  return !!rec && rec.fingerprint === m.fingerprint && rec.engine === m.engineId && rec.engineVersion === m.engineVersion && formatOf(rec) === ENTRY_FORMAT && !!rec.complete[`${corpus.sha256}/${specHash(spec)}`];
 }
 
 /** One entry and its cost, or null when absent or unusable (a damaged entry is reported and then recomputed). */
@@ -418,6 +428,11 @@ function loadEntry(cacheDir: string, key: string): Loaded {
   }
 }
 
+/** The statistics with their document's text attached (DocStats.text: proxy data that metrics may read). */
+function withText(stats: DocStats, doc: CorpusDocument): DocStats {
+  return { ...stats, text: doc.text };
+}
+
 function sumCost(costs: ComputeCost[], fallbackEngine: string): ComputeCost {
   const devices = [...new Set(costs.map((c) => c.device))].sort();
   const engines = [...new Set(costs.map((c) => c.engine))].sort();
@@ -445,6 +460,10 @@ export function readCachedCorpusStats(o: ReadCachedOptions & { engineId?: string
   const rec = readManifest(cacheDir).models[o.modelId];
   if (!rec || !rec.complete[`${o.corpus.sha256}/${specHash(o.spec)}`]) return null;
   if (o.engineId !== undefined && rec.engine !== o.engineId) return null;
+  if (formatOf(rec) !== ENTRY_FORMAT) {
+    warn(`${o.modelId}: ${path.join(cacheDir, 'manifest.json')} records entries of format ${formatOf(rec)}; this code reads format ${ENTRY_FORMAT} (short-window entropies and top-1 flags): recompute with longproxy stats`);
+    return null;
+  }
   const docs: DocStats[] = [];
   const costs: ComputeCost[] = [];
   for (const doc of o.corpus.documents) {
@@ -454,7 +473,7 @@ export function readCachedCorpusStats(o: ReadCachedOptions & { engineId?: string
       warn(got === null ? `${o.modelId}: entry of document ${doc.id} is missing (${entryPath(cacheDir, key)}); recompute with longproxy stats` : `${o.modelId}: bad entry for document ${doc.id}, not used: ${got.problem}`);
       return null;
     }
-    docs.push(got.stats);
+    docs.push(withText(got.stats, doc));
     costs.push(got.cost);
   }
   return { model: o.modelId, spec: canonicalSpec(o.spec), docs, cost: sumCost(costs, rec.engine) };
@@ -484,7 +503,7 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
   const setKey = `${o.corpus.sha256}/${specHash(o.spec)}`;
   const recorded = (m: Manifest): boolean => {
     const r = m.models[o.modelId];
-    return !!r && r.fingerprint === fingerprint && r.engine === o.engineId && r.engineVersion === version && !!r.complete[setKey];
+    return !!r && r.fingerprint === fingerprint && r.engine === o.engineId && r.engineVersion === version && formatOf(r) === ENTRY_FORMAT && !!r.complete[setKey];
   };
   const before = readManifest(cacheDir);
   checkModelRecord(cacheDir, before.models[o.modelId], o.modelId, o.modelDir, fingerprint);
@@ -533,7 +552,7 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
   if (model) await model.dispose();
 
   const valid = results as { stats: DocStats; cost: ComputeCost }[];
-  const result = { model: o.modelId, spec: canonicalSpec(o.spec), docs: valid.map((r) => r.stats), cost: sumCost(valid.map((r) => r.cost), o.engineId) };
+  const result = { model: o.modelId, spec: canonicalSpec(o.spec), docs: valid.map((r, i) => withText(r.stats, o.corpus.documents[i])), cost: sumCost(valid.map((r) => r.cost), o.engineId) };
   // Everything served from a set the manifest records already: no lock, no write (a read-only cache works).
   if (!model && recorded(before)) return result;
 
@@ -542,8 +561,8 @@ export async function getCorpusStats(o: GetCorpusStatsOptions): Promise<ModelCor
     const manifest = readManifest(cacheDir);
     const prev = manifest.models[o.modelId];
     checkModelRecord(cacheDir, prev, o.modelId, o.modelDir, fingerprint);
-    const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === version;
-    const rec: ModelRecord = same ? prev : { fingerprint, dir: path.relative(process.cwd(), path.resolve(o.modelDir)) || '.', engine: o.engineId, engineVersion: version, complete: {} };
+    const same = prev && prev.fingerprint === fingerprint && prev.engine === o.engineId && prev.engineVersion === version && formatOf(prev) === ENTRY_FORMAT;
+    const rec: ModelRecord = same ? prev : { fingerprint, dir: path.relative(process.cwd(), path.resolve(o.modelDir)) || '.', engine: o.engineId, engineVersion: version, entryFormat: ENTRY_FORMAT, complete: {} };
     if (same && rec.complete[setKey]) return;
     rec.complete[setKey] = { corpus: path.relative(process.cwd(), path.resolve(o.corpus.path)), spec: canonicalSpec(o.spec), docs: o.corpus.documents.map((d) => d.id) };
     manifest.models[o.modelId] = rec;

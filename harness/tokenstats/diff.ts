@@ -6,9 +6,9 @@ import type { DocStats } from './types.ts';
 export interface DocStatsDiff {
   /** Largest |a - b| over every scored log-probability (long context and all short windows). */
   maxLogprob: number;
-  /** Largest |a - b| of the long-context entropy. */
+  /** Largest |a - b| of the entropy, under the long context and every short window. */
   maxEntropy: number;
-  /** Share of positions whose top-1 flags agree. */
+  /** Share of (position, field) pairs whose top-1 flags agree, long context and every short window. */
   top1Agreement: number;
   /** Number of values compared (log-probabilities and entropies). */
   compared: number;
@@ -59,8 +59,22 @@ export function diffDocStats(a: DocStats, b: DocStats): DocStatsDiff {
       compared += r.n;
     }
   }
-  const ent = problems.length === 0 ? maxAbs('entropy', a.entropy, b.entropy, problems) : { max: 0, n: 0 };
+  let maxEntropy = 0;
   let agree = 0;
-  for (let i = 0; i < Math.min(a.n, b.n); i++) if (a.top1[i] === b.top1[i]) agree++;
-  return { maxLogprob, maxEntropy: ent.max, top1Agreement: a.n ? agree / a.n : 1, compared: compared + ent.n, problems };
+  let flags = 0;
+  if (problems.length === 0) {
+    const pairs = [['entropy', a.entropy, b.entropy, a.top1, b.top1], ...keys.map((k) => [`entropyShort.${k}`, a.entropyShort[k], b.entropyShort[k], a.top1Short[k], b.top1Short[k]])] as [string, Float32Array, Float32Array, Uint8Array, Uint8Array][];
+    for (const [name, x, y, tx, ty] of pairs) {
+      if (!x || !y || !tx || !ty) {
+        problems.push(`${name}: absent in one of them`);
+        continue;
+      }
+      const r = maxAbs(name, x, y, problems);
+      maxEntropy = Math.max(maxEntropy, r.max);
+      compared += r.n;
+      for (let i = 0; i < a.n; i++) if (tx[i] === ty[i]) agree++;
+      flags += a.n;
+    }
+  }
+  return { maxLogprob, maxEntropy, top1Agreement: flags ? agree / flags : 1, compared, problems };
 }

@@ -36,7 +36,7 @@ export function shortWindowKey(w: ShortWindow): string {
 
 /**
  * Statistics of one document under one model. Position 0 has no prediction when addBos is false: its
- * log-probabilities, entropy are NaN and top1 is 0; metrics use `scoredFrom` to skip it.
+ * log-probabilities, entropies are NaN and its top-1 flags 0; metrics use `scoredFrom` to skip it.
  */
 export interface DocStats {
   docId: string;
@@ -56,6 +56,15 @@ export interface DocStats {
   entropy: Float32Array;
   /** 1 where the token is the arg-max of the long-context distribution. */
   top1: Uint8Array;
+  /** Entropy (nats) of the predictive distribution under each short window, keyed as logprobShort (cache entry
+   *  format 2; equal to `entropy` where the window sees the whole prefix). */
+  entropyShort: Record<string, Float32Array>;
+  /** 1 where the token is the arg-max under that short window, keyed as logprobShort (entry format 2). */
+  top1Short: Record<string, Uint8Array>;
+  /** The document's text, which byteStart/byteEnd index (as UTF-8 bytes). Proxy data, never downstream data:
+   *  attached when statistics are read together with their corpus (the cache readers do); not stored in entries.
+   *  Metrics that read it list 'text' in `needs`. Bytes past byteEnd[n - 1] were cut by maxTokens. */
+  text?: string;
 }
 
 /** How much compute produced the statistics (for claim bundles). */

@@ -10,12 +10,14 @@ import { UsageError } from '../exit-codes.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
 import { defaultStatsCacheDir } from '../user-cache.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
+import { pruneCache } from '../../tokenstats/prune.ts';
 import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
 
 export const description = 'compute per-token statistics of a model over a corpus into a cache (default: the user cache)';
 
 const USAGE = `usage: longproxy stats --setting ID|FILE.json [--devices LIST] [--shard K/N] [options]
        longproxy stats --model DIR|ID --corpus FILE [options]
+       longproxy stats --prune [--cache DIR]
 
 Every model of a setting, every document of its corpus, at the setting's statistics spec, into the cache:
   --setting ID|FILE     a registered setting (zoo, locked-no4k) or a setting JSON file (harness/fleet/setting-file.ts)
@@ -46,24 +48,30 @@ One model:
   --max-tokens M        cut documents to M tokens (default 0 = no cut)
   --bos                 prepend the tokenizer's BOS token (LongPPL runs without it)
 
+Pruning (after a refill in a new entry format, or a replaced model): --prune deletes every entry of --cache that
+no record of its manifest.json refers to; run it from the folder the cache was filled from (the recorded corpus
+paths are relative to it). Nothing is removed when a recorded corpus is missing or changed.
+
   Exit status: 0 done; 1 bad input, a full or read-only disk (the message names the file and the fix); 2 usage.`;
 
 const VALUE_FLAGS = ['--setting', '--devices', '--shard', '--models', '--dtype', '--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
 
-function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean } {
+function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean; prune: boolean } {
   const values: Record<string, string> = {};
   let bos = false;
   let help = false;
+  let prune = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') help = true;
     else if (a === '--bos') bos = true;
+    else if (a === '--prune') prune = true;
     else if (VALUE_FLAGS.includes(a)) {
       if (i + 1 >= args.length) throw new UsageError(`${a}: needs a value\n\n${USAGE}`);
       values[a] = args[++i];
     } else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n\n${USAGE}`);
   }
-  return { values, bos, help };
+  return { values, bos, help, prune };
 }
 
 function integer(flag: string, raw: string, min: number): number {
@@ -99,9 +107,17 @@ function configPositions(dir: string): number {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, bos, help } = parseArgs(args);
+  const { values, bos, help, prune } = parseArgs(args);
   if (help) {
     console.log(USAGE);
+    return 0;
+  }
+  if (prune) {
+    const other = Object.keys(values).filter((k) => k !== '--cache');
+    if (other.length > 0 || bos) throw new UsageError(`--prune takes only --cache (got ${[...other, ...(bos ? ['--bos'] : [])].join(' ')})\n\n${USAGE}`);
+    const cacheDir = values['--cache'] ?? defaultStatsCacheDir();
+    const r = pruneCache(cacheDir);
+    console.log(`stats: pruned ${cacheDir}: ${r.removed} unreferenced entries removed (${(r.bytes / 2 ** 20).toFixed(1)} MiB), ${r.kept} kept`);
     return 0;
   }
   if (values['--setting'] !== undefined) return (await import('../../fleet/cli.ts')).runSettingFill(values, USAGE);

@@ -134,8 +134,9 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
     off = 1 if add_bos else 0
     fields = sorted({f.field for f in plan})
     logprob = {k: torch.full((n,), math.nan, dtype=torch.float32) for k in fields}
-    entropy = torch.full((n,), math.nan, dtype=torch.float32)
-    top1 = torch.zeros(n, dtype=torch.uint8)
+    # Entropy and top-1 flag per field: "long" and every short window (the head computes both for every row).
+    entropy = {k: torch.full((n,), math.nan, dtype=torch.float32) for k in fields}
+    top1 = {k: torch.zeros(n, dtype=torch.uint8) for k in fields}
     tokens = 0
     derived = {} if length_dependent else shared_prefix_sources(plan)
     todo = batches(runs_of(plan, set(derived), merge_starts and not length_dependent), add_bos, batch_tokens)
@@ -168,17 +169,15 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
         h = torch.cat(picks)
         t = torch.cat(targets).to(device=device, dtype=torch.long)
         del hidden
-        want_long = any(f.field == LONG for r in group for f in r.outs)
-        lp, ent, t1, chunk = chunked_stats(h, head.weight, head.bias, t, chunk, head.softcap, want_entropy=want_long)
+        lp, ent, t1, chunk = chunked_stats(h, head.weight, head.bias, t, chunk, head.softcap, want_entropy=True)
         del h
         pos = 0
         for r in group:
             for f in r.outs:
                 m = f.end - f.score_from
                 logprob[f.field][f.score_from:f.end] = lp[pos:pos + m]
-                if f.field == LONG:
-                    entropy[f.score_from:f.end] = ent[pos:pos + m]
-                    top1[f.score_from:f.end] = t1[pos:pos + m]
+                entropy[f.field][f.score_from:f.end] = ent[pos:pos + m]
+                top1[f.field][f.score_from:f.end] = t1[pos:pos + m]
                 pos += m
             tokens += r.end - r.start + off
         if on_progress:
@@ -186,4 +185,10 @@ def run_plan(forward_hidden: Callable[[torch.Tensor], torch.Tensor], head: Head,
     for i, j in derived.items():
         f = plan[i]
         logprob[f.field][f.score_from:f.end] = logprob[LONG][f.score_from:f.end]
-    return {"logprob": logprob, "entropy": entropy, "top1": top1, "tokensProcessed": tokens}
+        entropy[f.field][f.score_from:f.end] = entropy[LONG][f.score_from:f.end]
+        top1[f.field][f.score_from:f.end] = top1[LONG][f.score_from:f.end]
+    # "entropy"/"top1" stay the long pass's (as before); the short windows' go beside them.
+    return {"logprob": logprob, "entropy": entropy.get(LONG, torch.full((n,), math.nan, dtype=torch.float32)),
+            "top1": top1.get(LONG, torch.zeros(n, dtype=torch.uint8)),
+            "entropyShort": {k: v for k, v in entropy.items() if k != LONG},
+            "top1Short": {k: v for k, v in top1.items() if k != LONG}, "tokensProcessed": tokens}

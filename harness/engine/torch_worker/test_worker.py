@@ -120,6 +120,13 @@ class PlanExecution(unittest.TestCase):
             alone = run_plan(self.m.forward_hidden, self.m.head, self.ids, [f], False, 1, torch.device("cpu"))
             np.testing.assert_allclose(out["logprob"][f.field][f.score_from:f.end].numpy(),
                                        alone["logprob"][f.field][f.score_from:f.end].numpy(), atol=1e-5, rtol=0)
+            # the window's own entropy and top-1 flags (entry format 2), not the long pass's
+            np.testing.assert_allclose(out["entropyShort"][f.field][f.score_from:f.end].numpy(),
+                                       alone["entropyShort"][f.field][f.score_from:f.end].numpy(), atol=1e-5, rtol=0)
+            self.assertTrue(torch.equal(out["top1Short"][f.field][f.score_from:f.end],
+                                        alone["top1Short"][f.field][f.score_from:f.end]))
+        self.assertGreater((out["entropyShort"]["16/8"][24:] - out["entropy"][24:]).abs().max().item(), 1e-4)
+        self.assertEqual(sorted(out["entropyShort"]), ["16/8", "32/8"])
         # tokens through the model: the long pass once, each start once at its longest window
         self.assertEqual(out["tokensProcessed"], sum(r.end - r.start for r in runs))
         self.assertLess(out["tokensProcessed"], 100 + sum(f.end - f.start for f in plan[1:] if f.start > 0))
@@ -129,6 +136,9 @@ class PlanExecution(unittest.TestCase):
         plan = plan_4096_like(100, 32, 8)
         self.assertEqual(shared_prefix_sources(plan), {1: 0})  # window [0, 40) is a prefix of the long pass
         out = run_plan(self.m.forward_hidden, self.m.head, self.ids, plan, False, 1, torch.device("cpu"))
+        # derived from the long pass: the window's entropies and top-1 flags are the long pass's there
+        self.assertTrue(torch.equal(out["entropyShort"]["32/8"][32:40], out["entropy"][32:40]))
+        self.assertTrue(torch.equal(out["top1Short"]["32/8"][32:40], out["top1"][32:40]))
         # computed directly, the window gives the same numbers
         h = self.m.forward_hidden(self.ids[0:40].view(1, -1))[0]
         ref = torch.log_softmax(h[31:39] @ self.m.head.weight.T + self.m.head.bias, -1)

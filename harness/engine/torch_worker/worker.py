@@ -27,7 +27,8 @@ from tokenizer_check import TokenizerCheck  # noqa: E402
 
 # The torch engine's version: the TypeScript engine (harness/engine/index.ts, TORCH_ENGINE_VERSION) checks it in the
 # hello reply, so the version in the cache key is the worker's. Bump both when the numerics change.
-VERSION = "1"
+# 2: run_plan also returns entropy and top-1 flags under each short window (entropyShort, top1Short).
+VERSION = "2"
 
 
 class Worker:
@@ -145,6 +146,8 @@ class Worker:
         out = self._run(ids, plan, add_bos, req.get("id"))
         return {"logprob": {k: pack(v.numpy(), "f32") for k, v in out["logprob"].items()},
                 "entropy": pack(out["entropy"].numpy(), "f32"), "top1": pack(out["top1"].numpy(), "u8"),
+                "entropyShort": {k: pack(v.numpy(), "f32") for k, v in out["entropyShort"].items()},
+                "top1Short": {k: pack(v.numpy(), "u8") for k, v in out["top1Short"].items()},
                 "tokensProcessed": out["tokensProcessed"], "tokenizerCheck": check}
 
     def op_generate(self, req):

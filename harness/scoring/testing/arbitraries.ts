@@ -11,12 +11,15 @@ export const TEST_WINDOWS: ShortWindow[] = [
 
 const lp = fc.float({ min: Math.fround(-12), max: Math.fround(-1e-3), noNaN: true });
 
-interface RawToken {
+export interface RawToken {
   bytes: number;
   long: number;
   shorts: number[];
   entropy: number;
   top1: number;
+  /** Entropy and top-1 flag under each window (past its first `size` positions); default: the long ones. */
+  shortEntropies?: number[];
+  shortTop1?: number[];
 }
 
 const rawToken = fc.record({
@@ -25,12 +28,17 @@ const rawToken = fc.record({
   shorts: fc.array(lp, { minLength: TEST_WINDOWS.length, maxLength: TEST_WINDOWS.length }),
   entropy: fc.float({ min: 0, max: Math.fround(10), noNaN: true }),
   top1: fc.integer({ min: 0, max: 1 }),
+  shortEntropies: fc.array(fc.float({ min: 0, max: Math.fround(10), noNaN: true }), { minLength: TEST_WINDOWS.length, maxLength: TEST_WINDOWS.length }),
+  shortTop1: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: TEST_WINDOWS.length, maxLength: TEST_WINDOWS.length }),
 });
 
 /** Builds a DocStats from per-token values; short log-probabilities equal long ones inside each window's
- *  first `size` positions, as engines produce them. */
-export function buildDoc(docId: string, tokens: RawToken[], scoredFrom: 0 | 1, windows = TEST_WINDOWS): DocStats {
+ *  first `size` positions, as engines produce them. `text` (ASCII, as long as the tokens' bytes) is the document's
+ *  text; by default a filler of four-letter words ("abcd efgh ..."), whose n-grams repeat only nearby. */
+export function buildDoc(docId: string, tokens: RawToken[], scoredFrom: 0 | 1, windows = TEST_WINDOWS, text?: string): DocStats {
   const n = tokens.length;
+  const total = tokens.reduce((a, t) => a + t.bytes, 0);
+  if (text !== undefined && Buffer.byteLength(text) !== total) throw new Error(`buildDoc ${docId}: text has ${Buffer.byteLength(text)} bytes, the tokens cover ${total}`);
   const doc: DocStats = {
     docId,
     n,
@@ -42,6 +50,9 @@ export function buildDoc(docId: string, tokens: RawToken[], scoredFrom: 0 | 1, w
     logprobShort: {},
     entropy: Float32Array.from(tokens, (t) => t.entropy),
     top1: Uint8Array.from(tokens, (t) => t.top1),
+    entropyShort: {},
+    top1Short: {},
+    text: text ?? fillerText(total),
   };
   let off = 0;
   tokens.forEach((t, i) => {
@@ -50,15 +61,29 @@ export function buildDoc(docId: string, tokens: RawToken[], scoredFrom: 0 | 1, w
     doc.byteEnd[i] = off;
   });
   windows.forEach((w, j) => {
-    doc.logprobShort[shortWindowKey(w)] = Float32Array.from(tokens, (t, i) => (i < w.size ? t.long : t.shorts[j]));
+    const k = shortWindowKey(w);
+    doc.logprobShort[k] = Float32Array.from(tokens, (t, i) => (i < w.size ? t.long : t.shorts[j]));
+    doc.entropyShort[k] = Float32Array.from(tokens, (t, i) => (i < w.size ? t.entropy : (t.shortEntropies?.[j] ?? t.entropy)));
+    doc.top1Short[k] = Uint8Array.from(tokens, (t, i) => (i < w.size ? t.top1 : (t.shortTop1?.[j] ?? t.top1)));
   });
   if (scoredFrom === 1 && n > 0) {
     doc.logprobLong[0] = NaN;
     doc.entropy[0] = NaN;
     doc.top1[0] = 0;
-    for (const k of Object.keys(doc.logprobShort)) doc.logprobShort[k][0] = NaN;
+    for (const k of Object.keys(doc.logprobShort)) {
+      doc.logprobShort[k][0] = NaN;
+      doc.entropyShort[k][0] = NaN;
+      doc.top1Short[k][0] = 0;
+    }
   }
   return doc;
+}
+
+/** `bytes` bytes of four-letter words separated by spaces, cycling through 26 letters. */
+export function fillerText(bytes: number): string {
+  let out = '';
+  for (let b = 0; b < bytes; b++) out += b % 5 === 4 ? ' ' : String.fromCharCode(97 + ((b - Math.floor(b / 5)) % 26));
+  return out;
 }
 
 export function wrapStats(docs: DocStats[], model = 'test/model'): ModelCorpusStats {
@@ -85,6 +110,10 @@ export const statsArb: fc.Arbitrary<ModelCorpusStats> = fc
 export function cloneDoc(d: DocStats): DocStats {
   const short: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(d.logprobShort)) short[k] = v.slice();
+  const entropyShort: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(d.entropyShort)) entropyShort[k] = v.slice();
+  const top1Short: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(d.top1Short)) top1Short[k] = v.slice();
   return {
     ...d,
     tokenIds: d.tokenIds.slice(),
@@ -94,6 +123,8 @@ export function cloneDoc(d: DocStats): DocStats {
     logprobShort: short,
     entropy: d.entropy.slice(),
     top1: d.top1.slice(),
+    entropyShort,
+    top1Short,
   };
 }
 
@@ -117,6 +148,10 @@ export function splitToken(d: DocStats, i: number, cut: number, share: number): 
   };
   const short: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(d.logprobShort)) short[k] = ins(v, v[i] * share, v[i] * (1 - share));
+  const entropyShort: Record<string, Float32Array> = {};
+  for (const [k, v] of Object.entries(d.entropyShort)) entropyShort[k] = ins(v, v[i], v[i]);
+  const top1Short: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(d.top1Short)) top1Short[k] = ins(v, v[i], v[i]);
   return {
     ...d,
     n: d.n + 1,
@@ -127,6 +162,8 @@ export function splitToken(d: DocStats, i: number, cut: number, share: number): 
     logprobShort: short,
     entropy: ins(d.entropy, d.entropy[i], d.entropy[i]),
     top1: ins(d.top1, d.top1[i], d.top1[i]),
+    entropyShort,
+    top1Short,
   };
 }
 

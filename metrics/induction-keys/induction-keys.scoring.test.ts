@@ -1,0 +1,4 @@
+import { defineScoringSuites } from '../../harness/scoring/suite.ts';
+import inductionKeys from './induction-keys.ts';
+
+defineScoringSuites(inductionKeys);
