@@ -8,6 +8,9 @@ import longGain from './long-gain/long-gain.ts';
 import positionCurve from './position-curve/position-curve.ts';
 import keyAccuracy from './key-accuracy/key-accuracy.ts';
 import capabilityContext from './capability-context/capability-context.ts';
+import repeatAtDistance from './repeat-at-distance/repeat-at-distance.ts';
+import retrievalGain from './retrieval-gain/retrieval-gain.ts';
+import novelPassage from './novel-passage/novel-passage.ts';
 
 export const METRICS: readonly Metric<any>[] = [
   ppl,
@@ -17,6 +20,9 @@ export const METRICS: readonly Metric<any>[] = [
   positionCurve,
   keyAccuracy,
   capabilityContext,
+  repeatAtDistance,
+  retrievalGain,
+  novelPassage,
 ];
 
 export function getMetric(id: string): Metric<any> | undefined {
