@@ -16,6 +16,17 @@ export function probeCorpusStats(derived: DerivedCorpus, stats: ModelCorpusStats
   if (stats.docs.length !== derived.docs.length) {
     throw new Error(`probe ${derived.probe.id}: ${stats.model} has statistics of ${stats.docs.length} derived documents, the probe made ${derived.docs.length}`);
   }
+  // Regions past the model's last token (the derived document was cut by the spec's maxTokens) are left out by
+  // the metrics; say so, since the byte budget (text only) cannot know every tokenizer.
+  const cut = derived.docs.reduce((a, d, i) => {
+    const n = stats.docs[i].n;
+    const covered = n > 0 ? stats.docs[i].byteEnd[n - 1] : 0;
+    return a + d.regions.filter((r) => r.byteEnd > covered).length;
+  }, 0);
+  if (cut > 0) {
+    const total = derived.docs.reduce((a, d) => a + d.regions.length, 0);
+    process.stderr.write(`longproxy probes: ${stats.model}: ${cut} of ${total} regions of probe ${derived.probe.id} lie past the tokens the spec keeps (maxTokens); metrics leave them out (docs/probes.md, "Byte budget")\n`);
+  }
   return {
     probe: derived.probe.id,
     version: derived.probe.version,
