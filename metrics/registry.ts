@@ -11,6 +11,9 @@ import capabilityContext from './capability-context/capability-context.ts';
 import entropyDrop from './entropy-drop/entropy-drop.ts';
 import keyTokenRate from './key-token-rate/key-token-rate.ts';
 import inductionKeys from './induction-keys/induction-keys.ts';
+import repeatAtDistance from './repeat-at-distance/repeat-at-distance.ts';
+import retrievalGain from './retrieval-gain/retrieval-gain.ts';
+import novelPassage from './novel-passage/novel-passage.ts';
 
 export const METRICS: readonly Metric<any>[] = [
   ppl,
@@ -23,6 +26,9 @@ export const METRICS: readonly Metric<any>[] = [
   entropyDrop,
   keyTokenRate,
   inductionKeys,
+  repeatAtDistance,
+  retrievalGain,
+  novelPassage,
 ];
 
 export function getMetric(id: string): Metric<any> | undefined {

@@ -10,6 +10,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { METRICS } from '../../metrics/registry.ts';
+import { declaredProbes } from '../probes/load.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { writeRehearsalInputs } from '../rehearsal/inputs.ts';
@@ -54,7 +55,7 @@ const models = only ? [only] : values.models ? values.models.split(',') : [...LO
 const inputs = writeRehearsalInputs(path.join(work, 'inputs'), { docs, mode }, models);
 const setting = rehearsalSetting(inputs, models);
 const corpus = loadRehearsalCorpus(inputs);
-const fill = { env: lookupEnv(replicas, 'hub'), cacheDir: path.join(work, 'cache'), torch, log };
+const fill = { env: lookupEnv(replicas, 'hub'), cacheDir: path.join(work, 'cache'), torch, log, probes: declaredProbes(METRICS) };
 
 const rows: FillRow[] = [];
 const stats = [];

@@ -13,6 +13,8 @@ import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
 import { configCheckError, settingOverrides } from '../scoring/stats-source.ts';
 import { DEFAULT_CACHE_DIR } from '../tokenstats/cache.ts';
 import { failureTable } from './failures.ts';
+import { deriveCorpus } from '../probes/derive.ts';
+import { getProbe } from '../probes/registry.ts';
 import { fillSetting, type FillReport, type FleetModelInput } from './fill.ts';
 import { devicesFrom } from './devices.ts';
 import { parseShard, shardName } from './shard.ts';
@@ -66,7 +68,7 @@ export function reportLines(r: FillReport, label: string): string[] {
   return lines;
 }
 
-export async function runSettingFill(values: Record<string, string>, usage: string): Promise<number> {
+export async function runSettingFill(values: Record<string, string>, usage: string, probes: readonly string[] = []): Promise<number> {
   if (values['--model'] || values['--corpus']) throw new UserError(`--setting takes the models and corpus from the setting: drop --model/--corpus\n\n${usage}`);
   const setting = settingFromArg(values['--setting']);
   const env = runEnv();
@@ -83,17 +85,23 @@ export async function runSettingFill(values: Record<string, string>, usage: stri
   const corpus = loadCorpus(corpusFile);
   const only = values['--models'] ? values['--models'].split(',').map((m) => m.trim()) : undefined;
   const overrides = settingOverrides(setting, env);
-  const report = await fillSetting({
-    models: fleetModels(setting, only, overrides),
-    corpus,
-    specFor: (id) => modelRunFor(setting, id, overrides).spec,
-    stages: fleetStages(setting, overrides),
-    cacheDir,
-    engine,
-    devices,
-    dtype: values['--dtype'] ?? env.torch.dtype,
-    shard,
-  });
-  console.log(reportLines(report, `setting ${setting.id}${shard ? ` ${shardName(shard)}` : ''}, ${engine} engine, cache ${cacheDir}`).join('\n'));
-  return report.failures.length ? EXIT_MODEL_FAILED : 0;
+  // The proxy corpus, then each probe's derived corpus (harness/probes/): the same models, spec and cache.
+  const corpora = [{ label: '', corpus }, ...probes.map((id) => ({ label: `, probe ${id}`, corpus: deriveCorpus(getProbe(id), corpus).corpus }))];
+  let failed = false;
+  for (const c of corpora) {
+    const report = await fillSetting({
+      models: fleetModels(setting, only, overrides),
+      corpus: c.corpus,
+      specFor: (id) => modelRunFor(setting, id, overrides).spec,
+      stages: fleetStages(setting, overrides),
+      cacheDir,
+      engine,
+      devices,
+      dtype: values['--dtype'] ?? env.torch.dtype,
+      shard,
+    });
+    console.log(reportLines(report, `setting ${setting.id}${c.label}${shard ? ` ${shardName(shard)}` : ''}, ${engine} engine, cache ${cacheDir}`).join('\n'));
+    failed ||= report.failures.length > 0;
+  }
+  return failed ? EXIT_MODEL_FAILED : 0;
 }

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS } from '../../metrics/registry.ts';
+import { declaredProbes } from '../probes/load.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import { workerPython } from '../engine/torch-worker.ts';
@@ -82,7 +83,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
     const inputs = writeRehearsalInputs(path.join(base, 'inputs'), { docs: DOCS, mode: 'cpu' });
     setting = rehearsalSetting(inputs);
     corpus = loadRehearsalCorpus(inputs);
-    fill = { env: lookupEnv(replicas, 'hub'), cacheDir: path.join(base, 'cache'), torch: { device: 'cpu', dtype: 'float32', chunk: 256 } };
+    fill = { env: lookupEnv(replicas, 'hub'), cacheDir: path.join(base, 'cache'), torch: { device: 'cpu', dtype: 'float32', chunk: 256 }, probes: declaredProbes(METRICS) };
   }, 120_000);
   afterAll(() => console.log(`[rehearsal] CPU rehearsal (float32, built-in decoder):\n${rehearsalTable(rows)}`));
 

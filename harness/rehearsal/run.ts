@@ -15,6 +15,9 @@ import { torchEngine, type TorchLoadOptions } from '../engine/torch.ts';
 import { workerPython } from '../engine/torch-worker.ts';
 import type { Metric } from '../scoring/metric.ts';
 import { scoreMetric } from '../scoring/pipeline.ts';
+import { deriveCorpus } from '../probes/derive.ts';
+import { probeCorpusStats } from '../probes/load.ts';
+import { getProbe } from '../probes/registry.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
 import { ropeLabel } from '../engine/rope-policy.ts';
@@ -22,7 +25,7 @@ import { tokenizerJsonFor } from '../engine/sentencepiece-convert.ts';
 import type { Override } from '../contract/model-manifest.ts';
 import type { ScoringRecord } from '../scoring/types.ts';
 import { getCorpusStats } from '../tokenstats/cache.ts';
-import type { ModelCorpusStats, StatsSpec } from '../tokenstats/types.ts';
+import type { ModelCorpusStats, ProbeCorpusStats, StatsSpec } from '../tokenstats/types.ts';
 import { compareVerifyOutputs } from '../verify/compare.ts';
 import { runReferenceBatch } from '../verify/python-reference.ts';
 import type { RehearsalInputs } from './inputs.ts';
@@ -120,6 +123,8 @@ export interface FillOptions {
   cacheDir: string;
   torch: TorchLoadOptions;
   log?: (line: string) => void;
+  /** Probes whose derived corpora are filled too (those the scored metrics declare, harness/probes/load.ts). */
+  probes?: readonly string[];
 }
 
 /** utime + stime of a live process from /proc/<pid>/stat (Linux), in seconds. */
@@ -181,6 +186,25 @@ export async function fillModel(setting: Setting, corpus: ProxyCorpus, model: st
         return m;
       },
     });
+    // The probes' derived corpora through the same model, spec and cache (ModelCorpusStats.probes).
+    if (o.probes?.length) {
+      const probes: Record<string, ProbeCorpusStats> = {};
+      for (const id of o.probes) {
+        const derived = deriveCorpus(getProbe(id), corpus);
+        const ps = await getCorpusStats({
+          modelId: model,
+          modelDir: dir,
+          corpus: derived.corpus,
+          spec,
+          cacheDir: o.cacheDir,
+          engineId: torchEngine.id,
+          engineVersion: torchEngine.version,
+          model: () => torchEngine.load({ id: model, dir }, { ...o.torch, rope }),
+        });
+        probes[id] = probeCorpusStats(derived, ps);
+      }
+      stats.probes = probes;
+    }
     row.documents = stats.docs.length;
     row.docTokens = stats.docs.map((d) => d.n);
     row.tokensProcessed = stats.cost.tokensProcessed;

@@ -8,7 +8,7 @@ import { loadDownstream } from '../contract/downstream.ts';
 import { getSetting } from '../contract/settings/index.ts';
 import { loadSubmission } from '../contract/submission.ts';
 import { sha256 } from '../util/hash.ts';
-import type { HeldOutResult, ScoringRecord } from '../scoring/types.ts';
+import type { HeldOutResult, ProbeCost, ScoringCurve, ScoringRecord } from '../scoring/types.ts';
 import { parseVerifyResult } from '../verify/result-json.ts';
 import { entryFromRecord, type ClaimExtras, type FileCheck, type ModelCost, type ReportEntry } from './entry.ts';
 
@@ -71,6 +71,11 @@ export function entryFromRunRecord(root: string, record: ScoringRecord): ReportE
 }
 
 class ClaimProblem extends Error {}
+
+function isCurve(c: unknown): c is ScoringCurve {
+  return isObj(c) && typeof c.xLabel === 'string' && typeof c.yLabel === 'string' && Array.isArray(c.models) &&
+    (c.models as unknown[]).every((m) => isObj(m) && typeof m.model === 'string' && Array.isArray(m.points) && (m.points as unknown[]).every((p) => isObj(p) && typeof p.x === 'number' && typeof p.y === 'number'));
+}
 
 /** Where a setting's downstream file is, relative to the root (the registry's, unless a test says otherwise). */
 export type DownstreamPathOf = (setting: string) => string;
@@ -172,9 +177,11 @@ export function entryFromClaim(
       device: str(compute.device) ?? 'unknown',
       tokensProcessed: num(compute.tokensProcessed) ?? NaN,
       wallSeconds: num(compute.statsWallSeconds) ?? num(compute.wallSeconds) ?? NaN,
+      ...(Array.isArray(compute.probes) ? { probes: (compute.probes as unknown[]).filter((p): p is ProbeCost => isObj(p) && typeof p.probe === 'string' && typeof p.tokensProcessed === 'number') } : {}),
     },
     paths,
     codeRevision,
+    ...(isCurve(claim.curve) ? { curve: claim.curve } : {}),
   };
   const entry = entryFromRecord(record, claimExtras(claim), fileChecks(root, paths, verify.submission_sha256 ?? null));
   entry.source = 'claims';

@@ -1,7 +1,7 @@
 // What one report page shows: a ScoringRecord of the run (or one rebuilt from a claim bundle), plus what only the
 // claim bundle holds (direction, rule, per-model compute) and the checks of the files it names.
 import type { VerifyResult } from '../contract/types.ts';
-import type { HeldOutResult, Hyperparameters, ScoringRecord } from '../scoring/types.ts';
+import type { HeldOutResult, Hyperparameters, ProbeCost, ScoringCurve, ScoringRecord } from '../scoring/types.ts';
 
 export interface ModelCost {
   model: string;
@@ -45,7 +45,11 @@ export interface ReportEntry {
     wallSeconds: number;
     scoringWallSeconds?: number;
     models?: ModelCost[];
+    /** Extra tokens and forward seconds of each probe the metric reads. */
+    probes?: ProbeCost[];
   };
+  /** Each model's curve (metrics that define one): drawn on the page beside the scatter. */
+  curve?: ScoringCurve;
   paths: { submission: string; verify: string; claim: string };
   codeRevision: string;
   seeds?: { heldOutSplits?: number; verifierBootstrap?: number };
@@ -90,6 +94,7 @@ export function entryFromRecord(r: ScoringRecord, extras: ClaimExtras = {}, file
     paths: r.paths,
     codeRevision: r.codeRevision,
     seeds: extras.seeds,
+    ...(r.curve ? { curve: r.curve } : {}),
     source: 'run',
     files,
   };

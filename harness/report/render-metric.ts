@@ -132,6 +132,25 @@ const PAGE_SCRIPT = `
       }
     });
   }
+  var cc = document.getElementById('curve');
+  if (cc && data.curve) {
+    var n = data.curve.models.length;
+    new Chart(cc, {
+      type: 'scatter',
+      data: { datasets: data.curve.models.map(function (m, i) {
+        var colour = 'hsl(' + Math.round(360 * i / Math.max(1, n)) + ', 65%, 42%)';
+        return { label: m.short, data: m.points, showLine: true, borderColor: colour, backgroundColor: colour, pointRadius: 3, borderWidth: 1.5 };
+      }) },
+      options: {
+        responsive: true, maintainAspectRatio: false,
+        scales: {
+          x: { title: { display: true, text: data.curve.xLabel, font: { weight: '600' } } },
+          y: { title: { display: true, text: data.curve.yLabel, font: { weight: '600' } } }
+        },
+        plugins: { legend: { position: 'right', labels: { boxWidth: 10, font: { size: 11 } } } }
+      }
+    });
+  }
   var hc = document.getElementById('heldout');
   if (hc) {
     var h = data.heldOut;
@@ -248,7 +267,14 @@ export function renderMetricPage(entry: ReportEntry, assets: PageAssets): string
     yTitle: 'downstream score',
     heldOut: { bins: heldOutBins(tests, entry.floor), floor: isNum(entry.floor) ? entry.floor : null, mean: h.mean },
     colours: { point: POINT_COLOUR, fail: FAIL_COLOUR, pass: PASS_COLOUR, nofloor: NO_FLOOR_COLOUR },
+    ...(entry.curve ? { curve: { xLabel: entry.curve.xLabel, yLabel: entry.curve.yLabel, models: entry.curve.models.map((m) => ({ short: shortModel(m.model), points: m.points })) } } : {}),
   };
+  const curveSection = entry.curve
+    ? `<h2>Curve per model</h2>
+<p class="small muted">${e(entry.curve.yLabel)} against ${e(entry.curve.xLabel)}, one line per model, at the submitted hyperparameters.</p>
+<div class="plot"><canvas id="curve" role="img" aria-label="${e(entry.curve.yLabel)} against ${e(entry.curve.xLabel)}, one line per model"></canvas></div>`
+    : '';
+  const probeCost = (entry.cost.probes ?? []).map((p) => `probe ${e(p.probe)}: +${e(fmtTokens(p.tokensProcessed))} tokens, ${e(fmtSeconds(p.wallSeconds))}`).join(' &middot; ');
   const missingDown = Object.keys(entry.scores).filter((m) => !points.some((p) => p.model === m));
   const plot = entry.downstream
     ? `<div class="plot"><canvas id="scatter" role="img" aria-label="scatter plot of submitted score against downstream score, one point per model"></canvas></div>` +
@@ -278,13 +304,14 @@ ${card('held-out Spearman', `${fmt(h.mean)} <span class="muted" style="font-size
 ${card('Spearman \u03c1 (all models)', fmt(v.spearman.rho), `95% CI ${fmtCi(v.spearman.ci95)} &middot; p ${fmt(v.spearman.p_value, 4)}`)}
 ${card('Pearson r', fmt(v.pearson.r), `p ${fmt(v.pearson.p_value, 4)}`)}
 ${card('skipped Spearman', fmt(v.skipped_spearman.rho), `95% CI ${fmtCi(v.skipped_spearman.ci95)} &middot; ${outliers.length} outlier${outliers.length === 1 ? '' : 's'}`)}
-${card('compute', `${e(fmtTokens(c.tokensProcessed))} <span class="muted" style="font-size:15px">tokens</span>`, `forwards ${e(fmtSeconds(c.wallSeconds))}${isNum(c.scoringWallSeconds) ? ` &middot; scoring ${e(fmtSeconds(c.scoringWallSeconds))}` : ''} &middot; ${e(c.engine)} / ${e(c.device)}`)}
+${card('compute', `${e(fmtTokens(c.tokensProcessed))} <span class="muted" style="font-size:15px">tokens</span>`, `forwards ${e(fmtSeconds(c.wallSeconds))}${isNum(c.scoringWallSeconds) ? ` &middot; scoring ${e(fmtSeconds(c.scoringWallSeconds))}` : ''} &middot; ${e(c.engine)} / ${e(c.device)}${probeCost ? `<br>${probeCost}` : ''}`)}
 </div>
 
 <h2>Submitted score against downstream score</h2>
 <p class="small muted">One point per model (${e(v.n_models)} models); red triangles are the outliers the skipped Spearman removed
 (MCD rule${v.mcd_correction ? `, ${e(v.mcd_correction)}` : ''}). Labels that would overlap are hidden; hover a point or see the table below.</p>
 ${plot}
+${curveSection}
 
 <div class="twocol">
 <section>

@@ -1,7 +1,7 @@
 // Byte-stable text of the files a scoring run writes: the submission (official row format) and the claim bundle.
 import type { VerifyResult } from '../contract/types.ts';
 import type { CodeRevision } from './revision.ts';
-import type { HeldOutResult, Hyperparameters } from './types.ts';
+import type { HeldOutResult, Hyperparameters, ProbeCost, ScoringCurve } from './types.ts';
 
 /** Scores are written with 12 significant digits: enough for any ranking, and free of last-bit differences
  *  between machines. The rounded value is the score everywhere (held-out protocol, verifier, reports). */
@@ -42,9 +42,23 @@ export interface ClaimBundle {
     /** Wall-clock of this scoring run (metric over the grid, held-out protocol, verification). */
     scoringWallSeconds: number;
     /** Per model: its cost, and, when set, the RoPE policy and manifest overrides of its statistics spec. */
-    models: Array<{ model: string; tokensProcessed: number; wallSeconds: number; engine: string; device: string; rope?: string; overrides?: string[] }>;
+    models: Array<{
+      model: string;
+      tokensProcessed: number;
+      wallSeconds: number;
+      engine: string;
+      device: string;
+      rope?: string;
+      overrides?: string[];
+      /** Per probe the metric reads: what its derived documents cost for this model. */
+      probes?: Record<string, { tokensProcessed: number; wallSeconds: number }>;
+    }>;
+    /** Per probe the metric reads: its extra tokens and forward seconds over all models (beyond tokensProcessed). */
+    probes?: ProbeCost[];
   };
   verify: { path: string; result: VerifyResult };
+  /** Each model's curve at the submitted hyperparameters (metrics that define one). */
+  curve?: ScoringCurve;
 }
 
 export function claimText(claim: ClaimBundle): string {

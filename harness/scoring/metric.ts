@@ -25,6 +25,17 @@ export interface MetricDefinition<H extends Hyperparameters = Hyperparameters> {
   direction: Direction;
   /** Raw metric value, in the metric's own units (e.g. bits per byte). Pure: no I/O, no randomness. */
   compute(stats: ModelCorpusStats, hp: H): number;
+  /** Probes (harness/probes/registry.ts) whose statistics compute() reads in stats.probes; absent: none. */
+  probes?: readonly string[];
+  /** One model's curve for its report page (e.g. loss against distance), at the submitted hyperparameters. */
+  curve?(stats: ModelCorpusStats, hp: H): MetricCurve;
+}
+
+/** A curve of one model: points in increasing x. */
+export interface MetricCurve {
+  xLabel: string;
+  yLabel: string;
+  points: Array<{ x: number; y: number }>;
 }
 
 export interface Metric<H extends Hyperparameters = Hyperparameters> extends MetricDefinition<H> {

@@ -18,7 +18,7 @@ export { gridCandidates };
 import type { Metric } from './metric.ts';
 import { codeRevision, inHistory, revisionLabel } from './revision.ts';
 import { runEnv } from './run-env.ts';
-import type { ScoringRecord } from './types.ts';
+import type { ProbeCost, ScoringCurve, ScoringRecord } from './types.ts';
 
 
 /** Files of one scoring run, under resultsDir (default: run-env.ts, runs/latest for a plain run; relative to the root). */
@@ -82,6 +82,25 @@ export async function scoreMetric(
   const devices = [...new Set(byModel.map((s) => s.cost.device))].join('+');
   const tokensProcessed = byModel.reduce((a, s) => a + s.cost.tokensProcessed, 0);
   const statsWall = byModel.reduce((a, s) => a + s.cost.wallSeconds, 0);
+  // Probes the metric reads: their extra tokens and seconds, summed over models and per model (absent otherwise).
+  const probeIds = metric.probes ?? [];
+  const probeOfModel = (s: ModelCorpusStats, id: string) => {
+    const p = s.probes?.[id];
+    if (!p) throw new Error(`${setting.id}/${metric.id}: statistics of ${s.model} lack probe ${id}`);
+    return p;
+  };
+  const probeCosts: ProbeCost[] = probeIds.map((id) => ({
+    probe: id,
+    version: probeOfModel(byModel[0], id).version,
+    tokensProcessed: byModel.reduce((a, s) => a + probeOfModel(s, id).cost.tokensProcessed, 0),
+    wallSeconds: Number(byModel.reduce((a, s) => a + probeOfModel(s, id).cost.wallSeconds, 0).toFixed(3)),
+  }));
+  const curve: ScoringCurve | undefined = metric.curve
+    ? (() => {
+        const per = byModel.map((s) => ({ model: s.model, c: metric.curve!(s, final.hyperparameters) }));
+        return { xLabel: per[0].c.xLabel, yLabel: per[0].c.yLabel, models: per.map((p) => ({ model: p.model, points: p.c.points })) };
+      })()
+    : undefined;
   const record: ScoringRecord = {
     setting: setting.id,
     metric: metric.id,
@@ -92,9 +111,10 @@ export async function scoreMetric(
     verify,
     heldOut,
     floor: floor?.floor ?? null,
-    cost: { engine: engines, device: devices, tokensProcessed, wallSeconds: statsWall },
+    cost: { engine: engines, device: devices, tokensProcessed, wallSeconds: statsWall, ...(probeIds.length ? { probes: probeCosts } : {}) },
     paths,
     codeRevision: revisionLabel(rev),
+    ...(curve ? { curve } : {}),
   };
   const claim: ClaimBundle = {
     setting: setting.id,
@@ -125,9 +145,14 @@ export async function scoreMetric(
         ...s.cost,
         ...(s.spec.rope ? { rope: s.spec.rope } : {}),
         ...(s.spec.overrides?.length ? { overrides: s.spec.overrides } : {}),
+        ...(probeIds.length
+          ? { probes: Object.fromEntries(probeIds.map((id) => [id, { tokensProcessed: probeOfModel(s, id).cost.tokensProcessed, wallSeconds: probeOfModel(s, id).cost.wallSeconds }])) }
+          : {}),
       })),
+      ...(probeIds.length ? { probes: probeCosts } : {}),
     },
     verify: { path: paths.verify, result: verify },
+    ...(curve ? { curve } : {}),
   };
   writeClaim(abs(paths.claim), claim, root);
   return record;

@@ -15,6 +15,7 @@ import { scoreMetric } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { recordEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
+import { declaredProbes } from '../probes/load.ts';
 import { checkSettingFiles } from '../contract/setting-files.ts';
 import { heldOutLine } from './held-out-line.ts';
 import { goldenPath, recordedPaths } from './recorded.ts';
@@ -50,7 +51,7 @@ export async function scoreSelected(
   for (const setting of sel.settings) {
     // The setting's present files are validated first (a bad one is an error, never a skip).
     checkSettingFiles(setting, REPO_ROOT);
-    const stats = await loadSettingStats(setting);
+    const stats = await loadSettingStats(setting, REPO_ROOT, undefined, declaredProbes(sel.metrics));
     if (!stats.ok) {
       console.log(`[skip] ${setting.id}: ${stats.reason}`);
       continue;

@@ -11,7 +11,10 @@ import { parseOverrides, type ConfigProblem, type Override } from '../contract/m
 import { resolveModelDir } from '../engine/resolve.ts';
 import { UserError } from '../errors.ts';
 import { readCachedCorpusStats } from '../tokenstats/cache.ts';
-import type { ModelCorpusStats } from '../tokenstats/types.ts';
+import type { ModelCorpusStats, ProbeCorpusStats } from '../tokenstats/types.ts';
+import { deriveCorpus } from '../probes/derive.ts';
+import { probeCorpusStats } from '../probes/load.ts';
+import { getProbe } from '../probes/registry.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, runEnv, type RunEnv } from './run-env.ts';
 import { configProblems, modelRunFor } from './setting-specs.ts';
@@ -51,66 +54,83 @@ export function configCheckError(setting: Setting, problems: readonly ConfigProb
   );
 }
 
-/** Statistics of every model of the setting, from the cache, computing what is missing where weights exist. */
-export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: RunEnv = runEnv()): Promise<StatsOutcome> {
+/** Statistics of every model of the setting, from the cache, computing what is missing where weights exist;
+ *  with `probes`, each model's statistics of those probes' derived corpora too (ModelCorpusStats.probes), cached
+ *  and filled the same way. */
+export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: RunEnv = runEnv(), probes: readonly string[] = []): Promise<StatsOutcome> {
   const inputs = settingInputsReason(setting, root);
   if (inputs) return { ok: false, reason: inputs };
   const engineId = engineForSetting(setting, env, root);
   const corpus: ProxyCorpus = loadCorpus(path.join(root, setting.corpusPath));
   const cacheDir = path.resolve(root, env.cacheDir);
   const overrides = settingOverrides(setting, env);
-  const toFill = new Map<string, string>();
-  const filled = new Map<string, ModelCorpusStats>();
-  const unavailable: string[] = [];
   const dirs = new Map(setting.models.map((m) => [m, modelDirOf(setting, m, root)]));
   // Every config on disk against the manifest before any forward: no GPU time on a run that would be refused.
   const problems = setting.models.flatMap((m) => (dirs.get(m) ? configProblems(setting, m, dirs.get(m)!, overrides) : []));
   if (problems.length) throw configCheckError(setting, problems);
-  for (const model of setting.models) {
-    const dir = dirs.get(model);
-    const { spec, rope } = modelRunFor(setting, model, overrides);
-    // With LONGPROXY_ENGINE set, only that engine's statistics count as cached.
-    const cached = readCachedCorpusStats({ modelId: model, corpus, spec, cacheDir, engineId: env.engine });
-    if (cached) {
-      filled.set(model, cached);
-      continue;
+
+  async function statsOf(c: ProxyCorpus, label: string, lockName: string): Promise<{ stats: ModelCorpusStats[]; unavailable: string[] }> {
+    const toFill = new Map<string, string>();
+    const filled = new Map<string, ModelCorpusStats>();
+    const unavailable: string[] = [];
+    for (const model of setting.models) {
+      const dir = dirs.get(model);
+      const { spec } = modelRunFor(setting, model, overrides);
+      // With LONGPROXY_ENGINE set, only that engine's statistics count as cached.
+      const cached = readCachedCorpusStats({ modelId: model, corpus: c, spec, cacheDir, engineId: env.engine });
+      if (cached) {
+        filled.set(model, cached);
+        continue;
+      }
+      if (!dir) {
+        const where = setting.modelDirs?.[model] ?? `$LONGPROXY_MODEL_DIR/${model} or the Hugging Face cache`;
+        unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for ${label} and spec context ${spec.contextLength})`);
+        continue;
+      }
+      toFill.set(model, dir);
     }
-    if (!dir) {
-      const where = setting.modelDirs?.[model] ?? `$LONGPROXY_MODEL_DIR/${model} or the Hugging Face cache`;
-      unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for corpus ${setting.corpusPath} and spec context ${spec.contextLength})`);
-      continue;
+    if (toFill.size > 0) {
+      // The fleet fill (harness/fleet/): one worker per device of LONGPROXY_DEVICES (else LONGPROXY_TORCH_DEVICE),
+      // going on past a model that fails. Several suites (Vitest workers) may want the same missing statistics: one
+      // fills, the others wait and then find them in the cache.
+      const { fillSetting } = await import('../fleet/fill.ts');
+      const { devicesFrom } = await import('../fleet/devices.ts');
+      const { failureTable } = await import('../fleet/failures.ts');
+      const report = await withFillLock(cacheDir, lockName, () =>
+        fillSetting({
+          models: [...toFill].map(([id, dir]) => ({ id, resolve: () => dir, rope: modelRunFor(setting, id, overrides).rope })),
+          corpus: c,
+          specFor: (id) => modelRunFor(setting, id, overrides).spec,
+          cacheDir,
+          engine: engineId as 'onnx' | 'torch',
+          devices: engineId === 'onnx' ? ['cpu'] : devicesFrom(undefined, { LONGPROXY_DEVICES: process.env.LONGPROXY_DEVICES, LONGPROXY_TORCH_DEVICE: env.torch.device }),
+          dtype: env.torch.dtype,
+        }),
+      );
+      for (const model of toFill.keys()) {
+        const got = readCachedCorpusStats({ modelId: model, corpus: c, spec: modelRunFor(setting, model, overrides).spec, cacheDir, engineId });
+        if (got) filled.set(model, got);
+      }
+      if (report.failures.length) unavailable.push(`filling failed for ${report.failures.length} model(s), the others finished:\n${failureTable(report.failures)}\n`);
     }
-    toFill.set(model, dir);
+    return { stats: setting.models.filter((m) => filled.has(m)).map((m) => filled.get(m)!), unavailable }; // the setting's order
   }
-  if (toFill.size > 0) {
-    // The fleet fill (harness/fleet/): one worker per device of LONGPROXY_DEVICES (else LONGPROXY_TORCH_DEVICE),
-    // going on past a model that fails. Several suites (Vitest workers) may want the same missing statistics: one
-    // fills, the others wait and then find them in the cache.
-    const { fillSetting } = await import('../fleet/fill.ts');
-    const { devicesFrom } = await import('../fleet/devices.ts');
-    const { failureTable } = await import('../fleet/failures.ts');
-    const report = await withFillLock(cacheDir, `setting-${setting.id}`, () =>
-      fillSetting({
-        models: [...toFill].map(([id, dir]) => ({ id, resolve: () => dir, rope: modelRunFor(setting, id, overrides).rope })),
-        corpus,
-        specFor: (id) => modelRunFor(setting, id, overrides).spec,
-        cacheDir,
-        engine: engineId as 'onnx' | 'torch',
-        devices: engineId === 'onnx' ? ['cpu'] : devicesFrom(undefined, { LONGPROXY_DEVICES: process.env.LONGPROXY_DEVICES, LONGPROXY_TORCH_DEVICE: env.torch.device }),
-        dtype: env.torch.dtype,
-      }),
-    );
-    for (const model of toFill.keys()) {
-      const got = readCachedCorpusStats({ modelId: model, corpus, spec: modelRunFor(setting, model, overrides).spec, cacheDir, engineId });
-      if (got) filled.set(model, got);
+
+  const base = await statsOf(corpus, `corpus ${setting.corpusPath}`, `setting-${setting.id}`);
+  if (base.unavailable.length) {
+    return { ok: false, reason: `${setting.id}: token statistics unavailable for ${base.unavailable.length} of ${setting.models.length} models: ${base.unavailable.join('; ')}` };
+  }
+  if (probes.length === 0) return { ok: true, stats: base.stats };
+  const withProbes = base.stats.map((s) => ({ ...s, probes: {} as Record<string, ProbeCorpusStats> }));
+  for (const id of probes) {
+    const derived = deriveCorpus(getProbe(id), corpus);
+    const got = await statsOf(derived.corpus, `probe ${id} (derived corpus ${derived.corpus.sha256.slice(0, 12)})`, `setting-${setting.id}-probe-${id}`);
+    if (got.unavailable.length) {
+      return { ok: false, reason: `${setting.id}: statistics of probe ${id} unavailable for ${got.unavailable.length} of ${setting.models.length} models: ${got.unavailable.join('; ')}` };
     }
-    if (report.failures.length) unavailable.push(`filling failed for ${report.failures.length} model(s), the others finished:\n${failureTable(report.failures)}\n`);
+    got.stats.forEach((s, i) => (withProbes[i].probes[id] = probeCorpusStats(derived, s)));
   }
-  const stats = setting.models.filter((m) => filled.has(m)).map((m) => filled.get(m)!); // the setting's order
-  if (unavailable.length) {
-    return { ok: false, reason: `${setting.id}: token statistics unavailable for ${unavailable.length} of ${setting.models.length} models: ${unavailable.join('; ')}` };
-  }
-  return { ok: true, stats };
+  return { ok: true, stats: withProbes };
 }
 
 function pidAlive(pid: number): boolean {

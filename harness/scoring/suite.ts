@@ -47,7 +47,7 @@ function defineOne(metric: Metric<any>, setting: Setting): void {
 
     beforeAll(async () => {
       if (!skipReason) {
-        const stats = await loadSettingStats(setting);
+        const stats = await loadSettingStats(setting, REPO_ROOT, runEnv(), metric.probes ?? []);
         if (stats.ok) {
           await score(stats.stats);
           return;

@@ -32,7 +32,24 @@ export interface ScoringRecord {
   heldOut: HeldOutResult;
   /** Recorded floor of the held-out mean Spearman, or null when none is recorded yet. */
   floor: number | null;
-  cost: { engine: string; device: string; tokensProcessed: number; wallSeconds: number };
+  /** Cost of the statistics: the proxy corpus's, and, for a metric that reads probes, each probe's extra. */
+  cost: { engine: string; device: string; tokensProcessed: number; wallSeconds: number; probes?: ProbeCost[] };
   paths: { submission: string; verify: string; claim: string };
   codeRevision: string;
+  /** Each model's curve at the submitted hyperparameters, for a metric that defines one (MetricDefinition.curve). */
+  curve?: ScoringCurve;
+}
+
+/** What a probe's derived documents cost beyond the proxy corpus, summed over the setting's models. */
+export interface ProbeCost {
+  probe: string;
+  version: number;
+  tokensProcessed: number;
+  wallSeconds: number;
+}
+
+export interface ScoringCurve {
+  xLabel: string;
+  yLabel: string;
+  models: Array<{ model: string; points: Array<{ x: number; y: number }> }>;
 }

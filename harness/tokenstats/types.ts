@@ -84,4 +84,43 @@ export interface ModelCorpusStats {
   spec: StatsSpec;
   docs: DocStats[];
   cost: ComputeCost;
+  /** Statistics of the probes the metric declares (MetricDefinition.probes), keyed by probe id; absent for a
+   *  metric that reads none. */
+  probes?: Readonly<Record<string, ProbeCorpusStats>>;
+}
+
+/** Role of a marked region of a probe's derived document (harness/probes/): the cue the model is given, the
+ *  target it is scored on, or a control target (the same kind of span whose answer is nowhere earlier). */
+export type ProbeRole = 'cue' | 'target' | 'control';
+
+/** A byte span [byteStart, byteEnd) of a derived document with its role. Regions of one probe item share
+ *  `item`; `depth` is where the item's source passage sits in the document (fraction of the kept prefix's
+ *  bytes), and [sourceStart, sourceEnd) its bytes in the derived document (-1 when the item has none). */
+export interface ProbeRegion {
+  role: ProbeRole;
+  byteStart: number;
+  byteEnd: number;
+  item: number;
+  depth: number;
+  sourceStart: number;
+  sourceEnd: number;
+}
+
+/** Statistics of one derived document with its regions. `variant` names the kind of derived document
+ *  (e.g. "context": the document with the appended probe; "excerpt-only": the excerpt without the document). */
+export interface ProbeDocStats {
+  sourceId: string;
+  variant: string;
+  stats: DocStats;
+  regions: ProbeRegion[];
+}
+
+/** One probe's statistics for one model: every derived document of the corpus, and what computing them cost
+ *  (beyond the proxy corpus's own statistics). */
+export interface ProbeCorpusStats {
+  probe: string;
+  version: number;
+  params: Readonly<Record<string, number | string | boolean | readonly number[]>>;
+  docs: ProbeDocStats[];
+  cost: ComputeCost;
 }

@@ -12,6 +12,8 @@ import { defaultStatsCacheDir } from '../user-cache.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
 import { pruneCache } from '../../tokenstats/prune.ts';
 import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
+import { declaredProbes } from '../../probes/load.ts';
+import { METRICS } from '../../../metrics/registry.ts';
 
 export const description = 'compute per-token statistics of a model over a corpus into a cache (default: the user cache)';
 
@@ -29,6 +31,8 @@ Every model of a setting, every document of its corpus, at the setting's statist
   --engine onnx|torch   default $LONGPROXY_ENGINE, else the setting's engine
   --dtype DTYPE         torch engine: float32 | bfloat16 | float16 (default $LONGPROXY_TORCH_DTYPE, else bfloat16
                         on a GPU, float32 on the CPU); the cache key does not hold it: one cache folder per dtype
+  --probes LIST|none    probes whose derived corpora are filled too (default: those the metrics of
+                        metrics/registry.ts declare; docs/probes.md)
   --cache DIR           as below
 A model that fails is skipped and named in a table at the end (exit status 1); finished documents are kept.
 
@@ -54,7 +58,7 @@ paths are relative to it). Nothing is removed when a recorded corpus is missing 
 
   Exit status: 0 done; 1 bad input, a full or read-only disk (the message names the file and the fix); 2 usage.`;
 
-const VALUE_FLAGS = ['--setting', '--devices', '--shard', '--models', '--dtype', '--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
+const VALUE_FLAGS = ['--setting', '--probes', '--devices', '--shard', '--models', '--dtype', '--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
 
 function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean; prune: boolean } {
   const values: Record<string, string> = {};
@@ -120,7 +124,11 @@ export async function run(args: string[]): Promise<number> {
     console.log(`stats: pruned ${cacheDir}: ${r.removed} unreferenced entries removed (${(r.bytes / 2 ** 20).toFixed(1)} MiB), ${r.kept} kept`);
     return 0;
   }
-  if (values['--setting'] !== undefined) return (await import('../../fleet/cli.ts')).runSettingFill(values, USAGE);
+  if (values['--setting'] !== undefined) {
+    // The probes of the registered metrics (harness/probes/), unless --probes names others or none.
+    const probes = values['--probes'] === undefined ? declaredProbes(METRICS) : values['--probes'] === 'none' ? [] : values['--probes'].split(',').map((p) => p.trim());
+    return (await import('../../fleet/cli.ts')).runSettingFill(values, USAGE, probes);
+  }
   const modelArg = values['--model'];
   const corpusArg = values['--corpus'];
   if (!modelArg || !corpusArg) throw new UsageError(`--model and --corpus are required\n\n${USAGE}`);

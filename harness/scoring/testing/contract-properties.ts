@@ -2,9 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Metric } from '../metric.ts';
+import type { ModelCorpusStats } from '../../tokenstats/types.ts';
 import { close, mapDocs, statsArb } from './arbitraries.ts';
 
-export function describeMetricContract(metric: Metric<any>): void {
+/** `arb`: statistics the metric can score (a metric that reads probes passes probeStatsArb's). */
+export function describeMetricContract(metric: Metric<any>, arb: fc.Arbitrary<ModelCorpusStats> = statsArb): void {
   describe(`${metric.id}: contract`, () => {
     it('has a description, needs, and a grid containing its defaults', () => {
       expect(metric.description.length).toBeGreaterThan(10);
@@ -16,7 +18,7 @@ export function describeMetricContract(metric: Metric<any>): void {
 
     it('score() is compute() oriented so that higher is better', () => {
       fc.assert(
-        fc.property(statsArb, (stats) => {
+        fc.property(arb, (stats) => {
           const raw = metric.compute(stats, metric.defaults);
           const s = metric.score(stats);
           const want = metric.direction === 'higher-is-better' ? raw : -raw;
@@ -29,9 +31,11 @@ export function describeMetricContract(metric: Metric<any>): void {
     it('does not depend on document order, at every grid point', () => {
       const points = metric.gridPoints();
       fc.assert(
-        fc.property(statsArb, fc.integer({ min: 0, max: points.length - 1 }), (stats, p) => {
+        fc.property(arb, fc.integer({ min: 0, max: points.length - 1 }), (stats, p) => {
           const hp = points[p];
-          const reversed = { ...mapDocs(stats, (d) => d), docs: [...stats.docs].reverse() };
+          const reversed: ModelCorpusStats = { ...mapDocs(stats, (d) => d), docs: [...stats.docs].reverse() };
+          // The derived documents of each probe in reverse order too (absent probes stay absent).
+          if (stats.probes) reversed.probes = Object.fromEntries(Object.entries(stats.probes).map(([k, p]) => [k, { ...p, docs: [...p.docs].reverse() }]));
           return close(metric.compute(stats, hp), metric.compute(reversed, hp));
         }),
         { seed: 2, numRuns: 100 },
@@ -40,7 +44,7 @@ export function describeMetricContract(metric: Metric<any>): void {
 
     it('is deterministic and does not modify its input', () => {
       fc.assert(
-        fc.property(statsArb, (stats) => {
+        fc.property(arb, (stats) => {
           const copy = mapDocs(stats, (d) => d);
           const a = metric.compute(stats, metric.defaults);
           const b = metric.compute(stats, metric.defaults);

@@ -1,0 +1,72 @@
+// Probes through the engine and the cache: loadSettingStats with probes fills each probe's derived corpus with the
+// setting's engine and spec (tiny ONNX fixture, small GovReport corpus: one document is long enough for the
+// probes, three are not), joins the statistics with the regions, records the derived corpus in the cache
+// manifest, and a second load reads the same statistics from the cache without a model.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Setting } from '../contract/types.ts';
+import { loadCorpus } from '../contract/corpus.ts';
+import { runEnv } from '../scoring/run-env.ts';
+import { loadSettingStats } from '../scoring/stats-source.ts';
+import { regionTokens } from '../scoring/probe-math.ts';
+import { REPO_ROOT } from '../util/paths.ts';
+import { deriveCorpus } from './derive.ts';
+import { getProbe } from './registry.ts';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'longproxy-probe-fill-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const setting: Setting = {
+  id: 'tiny-probes',
+  description: 'the tiny fixture on the small GovReport corpus, with probes',
+  models: ['fixture/tiny-qwen2'],
+  modelDirs: { 'fixture/tiny-qwen2': 'fixtures/models/tiny-qwen2' },
+  corpusPath: 'fixtures/corpus/govreport_small.json',
+  downstreamPath: 'results/downstream/zoo_downstream.json', // only checked for presence here
+  metricKey: 'score',
+  engine: 'onnx',
+  statsSpec: { contextLength: 4096, stride: 2048, maxTokens: 4096, shortWindows: [{ size: 256, step: 64 }, { size: 1024, step: 256 }], addBos: false },
+};
+const PROBES = ['repeat-at-distance', 'retrieval-gain'];
+
+describe('probes through the engine and the cache', () => {
+  const env = runEnv({ LONGPROXY_CACHE_DIR: tmp });
+  let first: Awaited<ReturnType<typeof loadSettingStats>>;
+
+  it('fills each probe\'s derived corpus and joins the statistics with the regions, every region covered', async () => {
+    first = await loadSettingStats(setting, REPO_ROOT, env, PROBES);
+    expect(first.ok, first.ok ? '' : first.reason).toBe(true);
+    if (!first.ok) return;
+    const [s] = first.stats;
+    expect(Object.keys(s.probes ?? {})).toEqual(PROBES);
+    const corpus = loadCorpus(path.join(REPO_ROOT, setting.corpusPath));
+    for (const id of PROBES) {
+      const p = s.probes![id];
+      const derived = deriveCorpus(getProbe(id), corpus);
+      expect(p.docs.map((d) => d.stats.docId)).toEqual(derived.docs.map((d) => d.id));
+      expect(new Set(p.docs.map((d) => d.sourceId))).toEqual(new Set(['govreport-87'])); // the others are too short
+      expect(p.cost.tokensProcessed).toBeGreaterThan(0);
+      for (const d of p.docs) for (const r of d.regions) expect(regionTokens(d.stats, r.byteStart, r.byteEnd), `${d.stats.docId} ${r.role} ${r.item}`).not.toBeNull();
+    }
+    expect(s.probes!['retrieval-gain'].docs.map((d) => d.variant)).toEqual(['context', 'excerpt-only', 'excerpt-only', 'excerpt-only', 'excerpt-only']);
+    const manifest = JSON.parse(readFileSync(path.join(tmp, 'manifest.json'), 'utf8'));
+    const sets = Object.values(manifest.models['fixture/tiny-qwen2'].complete) as { corpus: string }[];
+    expect(sets.map((x) => x.corpus.replace(/^.*fixtures/, 'fixtures')).sort()).toEqual([
+      'fixtures/corpus/govreport_small.json',
+      'fixtures/corpus/govreport_small.json#probe=repeat-at-distance@1',
+      'fixtures/corpus/govreport_small.json#probe=retrieval-gain@1',
+    ]);
+  }, 60_000);
+
+  it('a second load reads the same statistics from the cache', async () => {
+    if (!first?.ok) return;
+    const again = await loadSettingStats({ ...setting, modelDirs: { 'fixture/tiny-qwen2': 'no/such/folder' } }, REPO_ROOT, env, PROBES);
+    expect(again.ok, again.ok ? '' : again.reason).toBe(true);
+    if (!again.ok) return;
+    for (const id of PROBES) {
+      expect(again.stats[0].probes![id].docs.map((d) => Array.from(d.stats.logprobLong))).toEqual(first.stats[0].probes![id].docs.map((d) => Array.from(d.stats.logprobLong)));
+    }
+  });
+});

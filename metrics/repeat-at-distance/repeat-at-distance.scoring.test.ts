@@ -1,0 +1,5 @@
+// Scores the metric on every registered setting (held-out Spearman, submission, verifier, floor, golden check).
+import { defineScoringSuites } from '../../harness/scoring/suite.ts';
+import metric from './repeat-at-distance.ts';
+
+defineScoringSuites(metric);
