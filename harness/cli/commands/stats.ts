@@ -7,6 +7,8 @@ import type { LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
 import { UsageError } from '../exit-codes.ts';
+import { parseFlags } from '../flags.ts';
+import { OVERRIDE_OPTION, overrideItems } from '../override-flag.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
 import { defaultStatsCacheDir } from '../user-cache.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
@@ -28,6 +30,10 @@ Every model of a setting, every document of its corpus, at the setting's statist
   --dtype DTYPE         torch engine: float32 | bfloat16 | float16 (default $LONGPROXY_TORCH_DTYPE, else bfloat16
                         on a GPU, float32 on the CPU); the cache key does not hold it: one cache folder per dtype
   --cache DIR           as below
+  --override MODEL:FIELD  accept a config field that contradicts the setting's model manifest; also
+                        MODEL:rope=KIND (another RoPE policy) and MODEL:context=N (another long context).
+                        Repeatable; added to $LONGPROXY_OVERRIDE's; recorded in the statistics spec (a separate
+                        cache entry) and in every claim bundle (docs/locked-models.md)
 A model that fails is skipped and named in a table at the end (exit status 1); finished documents are kept.
 
 One model:
@@ -48,23 +54,13 @@ One model:
 
   Exit status: 0 done; 1 bad input, a full or read-only disk (the message names the file and the fix); 2 usage.`;
 
-const VALUE_FLAGS = ['--setting', '--devices', '--shard', '--models', '--dtype', '--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
-
-function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean } {
-  const values: Record<string, string> = {};
-  let bos = false;
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') help = true;
-    else if (a === '--bos') bos = true;
-    else if (VALUE_FLAGS.includes(a)) {
-      if (i + 1 >= args.length) throw new UsageError(`${a}: needs a value\n\n${USAGE}`);
-      values[a] = args[++i];
-    } else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n\n${USAGE}`);
-  }
-  return { values, bos, help };
-}
+const str = { type: 'string' } as const;
+const OPTIONS = {
+  setting: str, devices: str, shard: str, models: str, dtype: str, model: str, 'model-id': str, corpus: str, cache: str,
+  engine: str, device: str, context: str, stride: str, 'short-windows': str, 'max-tokens': str,
+  bos: { type: 'boolean' },
+  ...OVERRIDE_OPTION,
+} as const;
 
 function integer(flag: string, raw: string, min: number): number {
   const v = Number(raw);
@@ -99,36 +95,39 @@ function configPositions(dir: string): number {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, bos, help } = parseArgs(args);
-  if (help) {
-    console.log(USAGE);
-    return 0;
+  const values = parseFlags(args, OPTIONS, USAGE);
+  if (values === null) return 0;
+  if (values.setting !== undefined) {
+    const { runSettingFill, settingFromArg } = await import('../../fleet/cli.ts');
+    const override = overrideItems(values.override, [settingFromArg(values.setting)], USAGE);
+    return runSettingFill({ ...values, setting: values.setting, override }, USAGE);
   }
-  if (values['--setting'] !== undefined) return (await import('../../fleet/cli.ts')).runSettingFill(values, USAGE);
-  const modelArg = values['--model'];
-  const corpusArg = values['--corpus'];
+  if (values.override) throw new UsageError(`--override applies to a setting's model manifest: use it with --setting (e.g. --setting locked-no4k)\n\n${USAGE}`);
+  const bos = values.bos ?? false;
+  const modelArg = values.model;
+  const corpusArg = values.corpus;
   if (!modelArg || !corpusArg) throw new UsageError(`--model and --corpus are required\n\n${USAGE}`);
   const looksLikeDir = existsSync(modelArg) || modelArg.startsWith('.') || modelArg.startsWith('/') || modelArg.split('/').length !== 2;
   const modelDir = looksLikeDir ? path.resolve(modelArg) : resolveModelDir(modelArg);
   if (!existsSync(modelDir)) throw new UserError(`--model ${modelArg}: folder ${modelDir} not found; pass a model folder or a model id in the local cache`);
-  const modelId = values['--model-id'] ?? (looksLikeDir ? path.relative(process.cwd(), modelDir) || modelDir : modelArg);
+  const modelId = values['model-id'] ?? (looksLikeDir ? path.relative(process.cwd(), modelDir) || modelDir : modelArg);
   const corpus = loadCorpus(corpusArg);
-  const contextLength = values['--context'] ? integer('--context', values['--context'], 2) : configPositions(modelDir);
+  const contextLength = values['context'] ? integer('--context', values['context'], 2) : configPositions(modelDir);
   const spec: StatsSpec = {
     contextLength,
-    stride: values['--stride'] ? integer('--stride', values['--stride'], 1) : Math.max(1, Math.floor(contextLength / 2)),
-    maxTokens: values['--max-tokens'] ? integer('--max-tokens', values['--max-tokens'], 0) : 0,
-    shortWindows: parseShortWindows(values['--short-windows'] ?? ''),
+    stride: values['stride'] ? integer('--stride', values['stride'], 1) : Math.max(1, Math.floor(contextLength / 2)),
+    maxTokens: values['max-tokens'] ? integer('--max-tokens', values['max-tokens'], 0) : 0,
+    shortWindows: parseShortWindows(values['short-windows'] ?? ''),
     addBos: bos,
   };
   checkSpec(spec); // before loading any engine: bad flags fail fast
-  const engineId = values['--engine'] ?? 'onnx';
-  if (engineId === 'onnx' && values['--device'] && values['--device'] !== 'cpu') {
-    throw new UserError(`--device ${values['--device']}: the onnx engine runs on the CPU only; drop --device (or pass --device cpu), or use --engine torch for ${values['--device']}`);
+  const engineId = values['engine'] ?? 'onnx';
+  if (engineId === 'onnx' && values['device'] && values['device'] !== 'cpu') {
+    throw new UserError(`--device ${values['device']}: the onnx engine runs on the CPU only; drop --device (or pass --device cpu), or use --engine torch for ${values['device']}`);
   }
   const engine = engineById(engineId, '--engine');
-  const cacheDir = values['--cache'] ?? defaultStatsCacheDir();
-  const device = values['--device'];
+  const cacheDir = values['cache'] ?? defaultStatsCacheDir();
+  const device = values['device'];
   let computed = 0;
   const t0 = performance.now();
   const stats = await getCorpusStats({
