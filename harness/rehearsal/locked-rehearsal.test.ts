@@ -47,9 +47,9 @@ const reason =
 
 // Each model's fill is one document at the locked spec (context 32768, windows 1024/256 and 4096/1024): ~9.9k scored
 // positions, each a pass over the vocabulary (152k for Qwen). The output projection goes 16 positions at a time: on
-// these tiny models ~1.7x faster on a CPU than 256 (a chunk's logits stay in the cache). One worker for all fills
-// and one model per test: a Qwen fill is ~10 s of worker CPU, so a test stays well under 30 s even while another
-// test file runs beside it (vitest.config.ts: 2 workers on 2 cores).
+// these tiny models ~1.7x faster on a CPU than 256 (a chunk's logits stay in the cache). A Qwen fill is ~9-10 s of
+// worker CPU (Debian's torch runs one thread): one worker, started once, one model per test. (Two workers, two
+// models per test, timed out at 30 s on the shared machine at load 5-6 and saved no time there.)
 const CHUNK = 16;
 const WORKERS = 1;
 // The key-token metrics (LongPPL's key tokens: long-context log-probability above beta >= -3 and above the short
