@@ -104,7 +104,7 @@ interface LoadReply {
 }
 
 function asUserError(err: unknown, ref: ModelRef): never {
-  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported|tokenizer_mismatch|too_large)/.test(err.kind)) {
+  if (err instanceof WorkerRequestError && /^(missing_|no_cuda|unsupported|tokenizer_mismatch|too_large|bad_weights)/.test(err.kind)) {
     throw new UserError(`model ${ref.id} (dir ${ref.dir}): ${err.message}`);
   }
   throw err;

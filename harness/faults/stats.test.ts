@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onnxRuntimeInstalled, TINY_MODEL_DIR, tinyModelMissing } from '../engine/test-model.ts';
+import { workerPython } from '../engine/torch-worker.ts';
+import { buildReplicas } from '../rehearsal/run.ts';
 import { hashes, leftovers, longproxy, longproxyAsync, mountTmpfs, orphanCosts, remount, REPO_ROOT, tmpfsMissing, unmount } from './harness.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lp-faults-stats-'));
@@ -193,4 +195,27 @@ describe.skipIf(noModel !== undefined)(`longproxy stats faults on the tiny model
       expect(hashes(cache)).toEqual(before);
     });
   });
+});
+
+// The torch engine on a checkpoint whose last weights file was cut short (a broken download): a replica built by
+// scripts/replicas/build_replicas.py --plant-broken (hidden size 16, Mistral's layout: two shards).
+const torchProbe = spawnSync(workerPython(), ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+const torchMissing = torchProbe.status !== 0 ? `python3 with torch and numpy not found at ${workerPython()} (Debian: python3-torch)` : '';
+describe.skipIf(torchMissing)(`longproxy stats --engine torch on a truncated safetensors file${torchMissing ? ` (skipped: ${torchMissing})` : ''}`, () => {
+  it('exit 1, names the file, its size, what its header needs and the fix; no stack trace, nothing cached, the folder unchanged', () => {
+    const model = 'mistralai/Mistral-7B-Instruct-v0.2';
+    const built = buildReplicas(path.join(tmp, 'broken-replica'), { models: [model], plantBroken: model });
+    const dir = path.join(built.root, built.replicas[0].model_dir);
+    const cut = path.join(dir, built.replicas[0].planted[0].split(' ')[0]);
+    const before = hashes(dir);
+    const cache = path.join(tmp, 'broken-cache');
+    const r = longproxy(['stats', '--model', dir, '--model-id', model, '--engine', 'torch', '--device', 'cpu', '--corpus', corpus, '--cache', cache, ...SPEC]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`${cut}: truncated safetensors file (`);
+    expect(r.stderr).toMatch(/its header says the tensors need \d+, \d+ more\); fix: download the file again from the model's repository/);
+    expect(r.stderr).not.toMatch(/Traceback|\n\s+at |SafetensorError|cannot reshape/);
+    expect(hashes(dir)).toEqual(before);
+    expect(existsSync(path.join(cache, 'manifest.json'))).toBe(false);
+    expect(leftovers(cache)).toEqual([]);
+  }, 30_000);
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import { getSetting } from '../contract/settings/index.ts';
-import type { Setting } from '../contract/types.ts';
+import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import type { Override } from '../contract/model-manifest.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
 import { UserError } from '../errors.ts';
@@ -15,9 +15,9 @@ import { DEFAULT_CACHE_DIR } from '../tokenstats/cache.ts';
 import { failureTable } from './failures.ts';
 import { deriveCorpus } from '../probes/derive.ts';
 import { getProbe } from '../probes/registry.ts';
-import { fillSetting, type FillReport, type FleetModelInput } from './fill.ts';
+import { fillSetting, type FillOptions, type FillReport, type FleetModelInput } from './fill.ts';
 import { devicesFrom } from './devices.ts';
-import { parseShard, shardName } from './shard.ts';
+import { parseShard, shardName, type Shard } from './shard.ts';
 import { readSettingFile } from './setting-file.ts';
 import { defaultStageHooks, isSyntheticModel, type StageHooks } from './stages.ts';
 
@@ -28,8 +28,9 @@ export function settingFromArg(arg: string): Setting {
   return arg.endsWith('.json') || existsSync(arg) ? readSettingFile(arg) : getSetting(arg);
 }
 
-/** The setting's models as fleet inputs: each resolves to its folder (or synthetic spec) when asked. */
-export function fleetModels(setting: Setting, only?: readonly string[], overrides: readonly Override[] = []): FleetModelInput[] {
+/** The setting's models as fleet inputs: each resolves to its folder (or synthetic spec) when asked, looked up in
+ *  `env` (default the process's: LONGPROXY_MODEL_DIR, the Hugging Face cache). */
+export function fleetModels(setting: Setting, only?: readonly string[], overrides: readonly Override[] = [], env?: NodeJS.ProcessEnv): FleetModelInput[] {
   const ids = only ?? setting.models;
   const unknown = ids.filter((m) => !setting.models.includes(m));
   if (unknown.length) throw new UserError(`--models: ${unknown.join(', ')} not in setting ${setting.id} (${setting.models.join(', ')})`);
@@ -38,7 +39,7 @@ export function fleetModels(setting: Setting, only?: readonly string[], override
     rope: modelRunFor(setting, id, overrides).rope,
     resolve: () => {
       const explicit = setting.modelDirs?.[id];
-      return explicit && isSyntheticModel(explicit) ? explicit : resolveModelDir(id, { explicitDir: explicit, root: REPO_ROOT });
+      return explicit && isSyntheticModel(explicit) ? explicit : resolveModelDir(id, { explicitDir: explicit, root: REPO_ROOT, env });
     },
   }));
 }
@@ -68,40 +69,81 @@ export function reportLines(r: FillReport, label: string): string[] {
   return lines;
 }
 
-export async function runSettingFill(values: Record<string, string>, usage: string, probes: readonly string[] = []): Promise<number> {
-  if (values['--model'] || values['--corpus']) throw new UserError(`--setting takes the models and corpus from the setting: drop --model/--corpus\n\n${usage}`);
-  const setting = settingFromArg(values['--setting']);
+export interface SettingFillRun {
+  /** Only these models of the setting (default all). */
+  only?: readonly string[];
+  overrides?: readonly Override[];
+  /** Where models are looked up (default the process's environment). */
+  env?: NodeJS.ProcessEnv;
+  cacheDir: string;
+  engine: 'onnx' | 'torch';
+  devices: readonly string[];
+  dtype?: string;
+  shard?: Shard;
+  log?: (line: string) => void;
+  /** A slot factory of the caller's (the rehearsal reuses one torch worker across its per-model fills). */
+  makeSlot?: FillOptions['makeSlot'];
+}
+
+/** The fill of `longproxy stats --setting` (and of the rehearsal): every model through resolve, config check
+ *  against the manifest, tokenizer, load and forward, going on past a model that fails; exit 1 when one did. */
+export async function fillSettingRun(setting: Setting, corpus: ProxyCorpus, o: SettingFillRun): Promise<{ report: FillReport; exit: number }> {
+  const overrides = o.overrides ?? [];
+  const report = await fillSetting({
+    models: fleetModels(setting, o.only, overrides, o.env),
+    corpus,
+    specFor: (id) => modelRunFor(setting, id, overrides).spec,
+    stages: fleetStages(setting, overrides),
+    cacheDir: o.cacheDir,
+    engine: o.engine,
+    devices: o.devices,
+    dtype: o.dtype,
+    shard: o.shard,
+    log: o.log,
+    makeSlot: o.makeSlot,
+  });
+  return { report, exit: report.failures.length ? EXIT_MODEL_FAILED : 0 };
+}
+
+/** The flags of `longproxy stats --setting` (harness/cli/commands/stats.ts parses them). */
+export interface SettingFillFlags {
+  setting: string;
+  model?: string;
+  corpus?: string;
+  engine?: string;
+  cache?: string;
+  shard?: string;
+  devices?: string;
+  models?: string;
+  dtype?: string;
+  /** --override items, already checked against the setting's manifest (harness/cli/override-flag.ts). */
+  override?: readonly string[];
+}
+
+export async function runSettingFill(values: SettingFillFlags, usage: string, probes: readonly string[] = []): Promise<number> {
+  if (values.model || values.corpus) throw new UserError(`--setting takes the models and corpus from the setting: drop --model/--corpus\n\n${usage}`);
+  const setting = settingFromArg(values.setting);
   const env = runEnv();
-  const engine = (values['--engine'] ?? env.engine ?? setting.engine) as 'onnx' | 'torch';
+  const engine = (values.engine ?? env.engine ?? setting.engine) as 'onnx' | 'torch';
   if (engine !== 'onnx' && engine !== 'torch') throw new UserError(`--engine ${engine}: unknown engine; use onnx or torch`);
-  const cacheDir = path.resolve(REPO_ROOT, values['--cache'] ?? env.cacheDir);
+  const cacheDir = path.resolve(REPO_ROOT, values.cache ?? env.cacheDir);
   if (engine !== setting.engine && cacheDir === path.resolve(REPO_ROOT, DEFAULT_CACHE_DIR)) {
     throw new UserError(`setting ${setting.id} is scored with the ${setting.engine} engine from the committed ${DEFAULT_CACHE_DIR}; put the ${engine} engine's statistics elsewhere: --cache DIR or LONGPROXY_CACHE_DIR`);
   }
-  const shard = values['--shard'] !== undefined ? parseShard(values['--shard']) : undefined;
-  const devices = engine === 'onnx' && values['--devices'] === undefined ? ['cpu'] : devicesFrom(values['--devices']);
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  const devices = engine === 'onnx' && values.devices === undefined ? ['cpu'] : devicesFrom(values.devices);
   const corpusFile = path.resolve(REPO_ROOT, setting.corpusPath);
   if (!existsSync(corpusFile)) throw new UserError(`setting ${setting.id}: proxy corpus not found at ${corpusFile}`);
   const corpus = loadCorpus(corpusFile);
-  const only = values['--models'] ? values['--models'].split(',').map((m) => m.trim()) : undefined;
-  const overrides = settingOverrides(setting, env);
+  const only = values.models ? values.models.split(',').map((m) => m.trim()) : undefined;
+  const overrides = settingOverrides(setting, { ...env, overrides: [...new Set([...env.overrides, ...(values.override ?? [])])] });
   // The proxy corpus, then each probe's derived corpus (harness/probes/): the same models, spec and cache.
   const corpora = [{ label: '', corpus }, ...probes.map((id) => ({ label: `, probe ${id}`, corpus: deriveCorpus(getProbe(id), corpus).corpus }))];
-  let failed = false;
+  let exit = 0;
   for (const c of corpora) {
-    const report = await fillSetting({
-      models: fleetModels(setting, only, overrides),
-      corpus: c.corpus,
-      specFor: (id) => modelRunFor(setting, id, overrides).spec,
-      stages: fleetStages(setting, overrides),
-      cacheDir,
-      engine,
-      devices,
-      dtype: values['--dtype'] ?? env.torch.dtype,
-      shard,
-    });
-    console.log(reportLines(report, `setting ${setting.id}${c.label}${shard ? ` ${shardName(shard)}` : ''}, ${engine} engine, cache ${cacheDir}`).join('\n'));
-    failed ||= report.failures.length > 0;
+    const r = await fillSettingRun(setting, c.corpus, { only, overrides, cacheDir, engine, devices, dtype: values.dtype ?? env.torch.dtype, shard });
+    console.log(reportLines(r.report, `setting ${setting.id}${c.label}${shard ? ` ${shardName(shard)}` : ''}, ${engine} engine, cache ${cacheDir}`).join('\n'));
+    exit ||= r.exit;
   }
-  return failed ? EXIT_MODEL_FAILED : 0;
+  return exit;
 }

@@ -41,8 +41,8 @@ function snapshot(cache: string): Map<string, string> {
 
 const bins = (snap: Map<string, string>): string[] => [...snap.keys()].filter((k) => k.endsWith('.bin')).sort();
 
-function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, 'stats', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, 'stats', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 }
 
 function finish(p: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
@@ -131,7 +131,8 @@ describe.skipIf(noTorch)(`fleet fill${noTorch ? ` (skipped: ${noTorch})` : ''}`,
   it('a shard killed mid-run (SIGKILL) and re-run alone completes its part', async () => {
     expect(shard0Manifest).not.toBe('');
     const killed = path.join(base, 'killed');
-    const p = cli(['--setting', settingFile, '--devices', 'cpu', '--shard', '0/2', '--cache', killed]);
+    // Half a second before each document (the worker's test hook): the kill lands before the shard's last one.
+    const p = cli(['--setting', settingFile, '--devices', 'cpu', '--shard', '0/2', '--cache', killed], { LONGPROXY_WORKER_TEST_DELAY_S: '0.5' });
     const done = finish(p);
     let exited = false;
     void done.then(() => (exited = true));

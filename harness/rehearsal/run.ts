@@ -2,29 +2,33 @@
 // corpus and a synthetic downstream file (inputs.ts) go through the official path: resolve every model as a user's
 // download would be found, compute the locked spec's token statistics with the torch engine, score every metric,
 // write the 17-row submissions, verify each with the TypeScript verifier and the Python reference. Used by the CPU
-// suite (locked-rehearsal.test.ts) and the GPU script (scripts/gpu/rehearsal_run.sh, through main.ts).
+// suite (locked-rehearsal.test.ts) and the command harness/cli/rehearsal.ts (which scripts/gpu/rehearsal_run.sh runs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCorpus } from '../contract/corpus.ts';
 import { loadDownstream } from '../contract/downstream.ts';
 import { lockedNo4k } from '../contract/settings/locked-no4k.ts';
 import type { ProxyCorpus, Setting, VerifyResult } from '../contract/types.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
-import { torchEngine, type TorchLoadOptions } from '../engine/torch.ts';
+import { TorchDeviceWorker, torchEngine } from '../engine/torch.ts';
 import { workerPython } from '../engine/torch-worker.ts';
 import type { Metric } from '../scoring/metric.ts';
 import { scoreMetric } from '../scoring/pipeline.ts';
-import { deriveCorpus } from '../probes/derive.ts';
-import { probeCorpusStats } from '../probes/load.ts';
-import { getProbe } from '../probes/registry.ts';
 import { REPO_ROOT } from '../util/paths.ts';
-import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
+import { modelRunFor } from '../scoring/setting-specs.ts';
 import { ropeLabel } from '../engine/rope-policy.ts';
 import { tokenizerJsonFor } from '../engine/sentencepiece-convert.ts';
 import type { Override } from '../contract/model-manifest.ts';
 import type { ScoringRecord } from '../scoring/types.ts';
-import { getCorpusStats } from '../tokenstats/cache.ts';
+import { readCachedCorpusStats } from '../tokenstats/cache.ts';
+import { fillSettingRun } from '../fleet/cli.ts';
+import { deriveCorpus, type DerivedCorpus } from '../probes/derive.ts';
+import { probeCorpusStats } from '../probes/load.ts';
+import { getProbe } from '../probes/registry.ts';
+import type { ModelFailure } from '../fleet/failures.ts';
+import type { FillReport } from '../fleet/fill.ts';
+import type { DeviceSlot } from '../fleet/slots.ts';
 import type { ModelCorpusStats, ProbeCorpusStats, StatsSpec } from '../tokenstats/types.ts';
 import { compareVerifyOutputs } from '../verify/compare.ts';
 import { runReferenceBatch } from '../verify/python-reference.ts';
@@ -94,14 +98,30 @@ export function lookupEnv(m: ReplicaManifest, layout: 'hub' | 'dir'): NodeJS.Pro
   return layout === 'hub' ? { HF_HUB_CACHE: m.hubCache, HOME: m.root } : { LONGPROXY_MODEL_DIR: m.modelDir, HOME: m.root };
 }
 
-export type Stage = 'resolve' | 'config check' | 'tokenizer' | 'load' | 'forward';
+/** The planted faults: a config that contradicts the manifest (sliding_window 4096, as an early Mistral revision)
+ *  and a model whose weights file is cut to half its size (a broken download). */
+export const PLANTED = { badConfig: 'mistralai/Mistral-7B-Instruct-v0.2', broken: 'Qwen/Qwen2-0.5B-Instruct' } as const;
+
+export function buildPlanted(out: string): ReplicaManifest {
+  return buildReplicas(out, { models: [PLANTED.badConfig, PLANTED.broken], plantBadConfig: PLANTED.badConfig, plantBroken: PLANTED.broken });
+}
+
+/** The planted folders shadow the clean ones (LONGPROXY_MODEL_DIR is looked at before the Hugging Face cache);
+ *  the other models resolve from the clean replicas' cache. */
+export function plantedEnv(clean: ReplicaManifest, planted: ReplicaManifest): NodeJS.ProcessEnv {
+  return { ...lookupEnv(clean, 'hub'), LONGPROXY_MODEL_DIR: planted.modelDir };
+}
 
 export interface FillRow {
   model: string;
   dir?: string;
+  /** The statistics spec of the model's cached statistics (what it was scored at). */
   spec?: StatsSpec;
-  /** The RoPE policy the engine applies (harness/engine/rope-policy.ts label), and what config.json declares. */
+  /** The RoPE policy the harness hands the engine (harness/engine/rope-policy.ts label), what the worker reported
+   *  applying when it loaded the model in this fill (null: not loaded, its statistics were in the cache), and what
+   *  config.json declares. */
   ropePolicy: string;
+  workerRope: string | null;
   configRope: string;
   /** "tokenizer.json", or "built from tokenizer.model" (harness/engine/sentencepiece-convert.ts). */
   tokenizerSource: string;
@@ -109,22 +129,28 @@ export interface FillRow {
   /** Tokens of each document under the model's tokenizer (as scored, after the spec's cut). */
   docTokens: number[];
   tokensProcessed: number;
+  /** Wall-clock of the model's fill on its worker, from its load to its last document (0: from the cache). */
   seconds: number;
-  /** CPU seconds of the torch worker process (user + system): on a loaded machine, what the wall-clock of an idle
-   *  one would be; null where /proc is not readable. */
+  /** CPU seconds its torch worker spent on it (user + system, from /proc; the first model of a worker includes the
+   *  Python start): on a loaded machine, what the wall-clock of an idle one would be; null without /proc. */
   workerCpuSeconds: number | null;
-  failure?: { stage: Stage; message: string };
+  /** The row of the fleet's failure table (harness/fleet/failures.ts). */
+  failure?: ModelFailure;
 }
 
-export interface FillOptions {
-  env: NodeJS.ProcessEnv;
-  /** Manifest overrides (as --override / LONGPROXY_OVERRIDE would give them). */
-  overrides?: readonly Override[];
+export interface RehearsalFillOptions {
   cacheDir: string;
-  torch: TorchLoadOptions;
-  log?: (line: string) => void;
-  /** Probes whose derived corpora are filled too (those the scored metrics declare, harness/probes/load.ts). */
+  device: string;
+  /** Torch workers on the device (default 1): the fleet gives each a share of the jobs, one model at a time. */
+  workers?: number;
+  dtype: string;
+  /** Positions per chunk of the output projection (the worker's default when unset). */
+  chunk?: number;
+  /** Manifest overrides (--override / LONGPROXY_OVERRIDE). */
+  overrides?: readonly Override[];
+  /** Probes whose derived corpora are filled after the proxy corpus (harness/probes/; default none). */
   probes?: readonly string[];
+  log?: (line: string) => void;
 }
 
 /** utime + stime of a live process from /proc/<pid>/stat (Linux), in seconds. */
@@ -133,89 +159,170 @@ function processCpuSeconds(pid: number | undefined): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(((Number(fields[11]) + Number(fields[12])) / 100).toFixed(2)); // clock ticks (USER_HZ = 100)
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks (USER_HZ = 100)
   } catch {
     return null;
   }
 }
 
 function ropePolicyOf(dir: string): string {
-  const cfg = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, any>;
-  const rs = cfg.rope_parameters ?? cfg.rope_scaling;
-  if (!rs) return 'default';
-  const kind = rs.rope_type ?? rs.type ?? 'default';
-  return rs.factor ? `${kind} x${rs.factor}` : kind;
+  try {
+    const cfg = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, any>;
+    const rs = cfg.rope_parameters ?? cfg.rope_scaling;
+    if (!rs) return 'default';
+    const kind = rs.rope_type ?? rs.type ?? 'default';
+    return rs.factor ? `${kind} x${rs.factor}` : kind;
+  } catch {
+    return '?';
+  }
 }
 
-/** Token statistics of one model at the setting's spec; a failure is recorded with its stage, never thrown. */
-export async function fillModel(setting: Setting, corpus: ProxyCorpus, model: string, o: FillOptions): Promise<{ row: FillRow; stats?: ModelCorpusStats }> {
-  const row: FillRow = { model, ropePolicy: '?', configRope: '?', tokenizerSource: '?', documents: 0, docTokens: [], tokensProcessed: 0, seconds: 0, workerCpuSeconds: null };
-  let stage: Stage = 'resolve';
-  try {
-    const dir = resolveModelDir(model, { env: o.env });
-    row.dir = dir;
-    row.configRope = ropePolicyOf(dir);
-    stage = 'config check';
-    const problems = configProblems(setting, model, dir, o.overrides);
-    if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
-    const { spec, rope } = modelRunFor(setting, model, o.overrides);
-    row.spec = spec;
-    row.ropePolicy = ropeLabel(rope);
-    stage = 'tokenizer';
-    // The folder's tokenizer.json, or one built from tokenizer.model outside the folder ($LONGPROXY_HOME/tokenizers,
-    // as the engine itself finds it).
-    row.tokenizerSource = tokenizerJsonFor(dir).source;
-    stage = 'load';
-    const t0 = performance.now();
-    const stats = await getCorpusStats({
-      modelId: model,
-      modelDir: dir,
-      corpus,
-      spec,
-      cacheDir: o.cacheDir,
-      engineId: torchEngine.id,
-      engineVersion: torchEngine.version,
-      model: async () => {
-        const m = await torchEngine.load({ id: model, dir }, { ...o.torch, rope });
-        stage = 'forward';
-        const dispose = m.dispose.bind(m);
-        m.dispose = async () => {
-          row.workerCpuSeconds = processCpuSeconds(m.pid);
-          await dispose();
-        };
+/**
+ * The rehearsal's fills, through the fill of `longproxy stats --setting` (harness/fleet/cli.ts fillSettingRun:
+ * resolve, config check against the manifest, tokenizer, load, forward, the failure table, the exit status) on
+ * `workers` torch workers that every call reuses, so that a fill per test pays the Python start once per worker.
+ */
+export class RehearsalFiller {
+  private readonly workers: TorchDeviceWorker[];
+  /** Per model, from its last fill that loaded it: what the worker applied, wall-clock and worker CPU seconds. */
+  private readonly loads = new Map<string, { rope: string; seconds: number; cpuSeconds: number | null }>();
+
+  constructor(
+    readonly setting: Setting,
+    readonly corpus: ProxyCorpus,
+    private readonly o: RehearsalFillOptions,
+  ) {
+    const n = o.workers ?? 1;
+    this.workers = Array.from({ length: n }, () => new TorchDeviceWorker(o.device, { dtype: o.dtype, ...(o.chunk ? { chunk: o.chunk } : {}) }));
+    this.derived = (o.probes ?? []).map((id) => deriveCorpus(getProbe(id), corpus));
+  }
+
+  /** The probes' derived corpora, filled after the proxy corpus through the same fleet, workers and cache. */
+  private readonly derived: DerivedCorpus[];
+
+  /** Worker processes started so far (one per worker when every fill reused them). */
+  get workersStarted(): number {
+    return this.workers.reduce((a, w) => a + w.started, 0);
+  }
+
+  /** A fill's slot on worker `w`: a model's time runs from its load to the next load or the end of the fill. */
+  private slot(w: TorchDeviceWorker): DeviceSlot {
+    let current: { id: string; rope: string; t0: number; cpu0: number } | null = null;
+    const finish = () => {
+      if (!current) return;
+      const cpu = processCpuSeconds(w.pid);
+      const prev = this.loads.get(current.id);
+      // Summed over the loads of one fill() (the proxy corpus, then each probe's derived corpus).
+      const seconds = (performance.now() - current.t0) / 1000 + (prev?.seconds ?? 0);
+      const cpuSeconds = cpu === null ? null : cpu - current.cpu0 + (prev?.cpuSeconds ?? 0);
+      this.loads.set(current.id, {
+        rope: current.rope || prev?.rope || '?',
+        seconds: Number(seconds.toFixed(2)),
+        cpuSeconds: cpuSeconds === null ? null : Number(cpuSeconds.toFixed(2)),
+      });
+      current = null;
+    };
+    return {
+      device: this.o.device,
+      load: async (ref, tokenizer, rope) => {
+        finish();
+        // A worker not started yet counts from 0: its Python start and imports are the first model's.
+        current = { id: ref.id, rope: '', t0: performance.now(), cpu0: processCpuSeconds(w.pid) ?? 0 };
+        const m = await w.load(ref, { tokenizer, rope });
+        current.rope = m.rope;
         return m;
       },
+      close: async () => finish(), // the worker is kept for the next fill; close() ends it
+      get workersStarted() {
+        return w.started;
+      },
+    };
+  }
+
+  /** Fills `models` (the setting's order), their folders looked up in `env`; a failure is a row, never thrown.
+   *  `overrides` (default the filler's) as --override gives them. */
+  async fill(models: readonly string[], env: NodeJS.ProcessEnv, overrides: readonly Override[] = this.o.overrides ?? []): Promise<{ rows: FillRow[]; stats: ModelCorpusStats[]; report: FillReport; exit: number }> {
+    for (const m of models) this.loads.delete(m);
+    let next = 0;
+    const { report, exit } = await fillSettingRun(this.setting, this.corpus, {
+      only: models,
+      overrides,
+      env,
+      cacheDir: this.o.cacheDir,
+      engine: 'torch',
+      devices: this.workers.map(() => this.o.device),
+      dtype: this.o.dtype,
+      log: this.o.log ?? (() => undefined),
+      // The fleet asks for its slots in device order, once per fill.
+      makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
     });
-    // The probes' derived corpora through the same model, spec and cache (ModelCorpusStats.probes).
-    if (o.probes?.length) {
-      const probes: Record<string, ProbeCorpusStats> = {};
-      for (const id of o.probes) {
-        const derived = deriveCorpus(getProbe(id), corpus);
-        const ps = await getCorpusStats({
-          modelId: model,
-          modelDir: dir,
-          corpus: derived.corpus,
-          spec,
-          cacheDir: o.cacheDir,
-          engineId: torchEngine.id,
-          engineVersion: torchEngine.version,
-          model: () => torchEngine.load({ id: model, dir }, { ...o.torch, rope }),
-        });
-        probes[id] = probeCorpusStats(derived, ps);
-      }
-      stats.probes = probes;
+    // Each probe's derived corpus for the models the proxy fill finished (a probe failure fails its model).
+    const probeFailures = new Map<string, ModelFailure>();
+    for (const d of this.derived) {
+      const ok = models.filter((m) => report.finished.includes(m) && !probeFailures.has(m));
+      if (!ok.length) break;
+      const r = await fillSettingRun(this.setting, d.corpus, {
+        only: ok, overrides, env, cacheDir: this.o.cacheDir, engine: 'torch', devices: this.workers.map(() => this.o.device),
+        dtype: this.o.dtype, log: this.o.log ?? (() => undefined), makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
+      });
+      for (const f of r.report.failures) probeFailures.set(f.model, { ...f, message: `probe ${d.probe.id}: ${f.message}` });
     }
-    row.documents = stats.docs.length;
-    row.docTokens = stats.docs.map((d) => d.n);
-    row.tokensProcessed = stats.cost.tokensProcessed;
-    row.seconds = Number(((performance.now() - t0) / 1000).toFixed(2));
-    o.log?.(`[rehearsal] ${model}: ${row.docTokens.join('+')} tokens, ${row.tokensProcessed} through the model, ${row.seconds} s`);
-    return { row, stats };
-  } catch (err) {
-    const message = (err as Error).message.split('\n').slice(0, 3).join(' ');
-    row.failure = { stage, message };
-    o.log?.(`[rehearsal] ${model}: FAILED at ${stage}: ${message}`);
-    return { row };
+    const stats: ModelCorpusStats[] = [];
+    const rows = models.map((model): FillRow => {
+      const { spec, rope } = modelRunFor(this.setting, model, overrides);
+      let dir: string | undefined;
+      try {
+        dir = resolveModelDir(model, { env });
+      } catch {
+        dir = undefined;
+      }
+      const loaded = this.loads.get(model);
+      const row: FillRow = {
+        model,
+        dir,
+        ropePolicy: ropeLabel(rope),
+        workerRope: loaded?.rope ?? null,
+        configRope: dir ? ropePolicyOf(dir) : '?',
+        tokenizerSource: '?',
+        documents: 0,
+        docTokens: [],
+        tokensProcessed: 0,
+        seconds: loaded?.seconds ?? 0,
+        workerCpuSeconds: loaded?.cpuSeconds ?? null,
+        failure: report.failures.find((f) => f.model === model) ?? probeFailures.get(model),
+      };
+      if (dir) {
+        try {
+          row.tokenizerSource = tokenizerJsonFor(dir).source;
+        } catch {
+          row.tokenizerSource = 'none';
+        }
+      }
+      if (!row.failure && report.finished.includes(model)) {
+        const s = readCachedCorpusStats({ modelId: model, corpus: this.corpus, spec, cacheDir: this.o.cacheDir, engineId: torchEngine.id });
+        if (s && this.derived.length) {
+          const probes: Record<string, ProbeCorpusStats> = {};
+          for (const d of this.derived) {
+            const ps = readCachedCorpusStats({ modelId: model, corpus: d.corpus, spec, cacheDir: this.o.cacheDir, engineId: torchEngine.id });
+            if (ps) probes[d.probe.id] = probeCorpusStats(d, ps);
+          }
+          s.probes = probes;
+        }
+        if (s) {
+          stats.push(s);
+          Object.assign(row, { spec: s.spec, documents: s.docs.length, docTokens: s.docs.map((d) => d.n), tokensProcessed: s.cost.tokensProcessed + Object.values(s.probes ?? {}).reduce((a, p) => a + p.cost.tokensProcessed, 0) });
+        }
+      }
+      this.o.log?.(row.failure
+        ? `[rehearsal] ${model}: FAILED at ${row.failure.stage}: ${row.failure.message}`
+        : `[rehearsal] ${model}: ${row.docTokens.join('+')} tokens, ${row.tokensProcessed} through the model, ${row.seconds} s`);
+      return row;
+    });
+    return { rows, stats, report, exit };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
   }
 }
 
@@ -226,13 +333,15 @@ export interface ScoredMetric {
   reference: VerifyResult;
 }
 
-/** Every metric scored on the filled statistics, each submission verified by both verifiers. */
-export async function scoreAndVerify(setting: Setting, stats: readonly ModelCorpusStats[], metrics: readonly Metric<any>[], resultsDir: string, nBoot: number): Promise<ScoredMetric[]> {
+/** One metric scored on the filled statistics: its submission written and verified by the TypeScript verifier. */
+export async function scoreRehearsalMetric(setting: Setting, stats: readonly ModelCorpusStats[], metric: Metric<any>, resultsDir: string, nBoot: number): Promise<ScoringRecord> {
   const downstream = loadDownstream(setting.downstreamPath, { expectedModels: setting.models });
-  const records: ScoringRecord[] = [];
-  for (const metric of metrics) {
-    records.push(await scoreMetric(metric, setting, stats, { path: setting.downstreamPath, values: downstream.values }, { resultsDir, nBoot, root: REPO_ROOT }));
-  }
+  return scoreMetric(metric, setting, stats, { path: setting.downstreamPath, values: downstream.values }, { resultsDir, nBoot, root: REPO_ROOT });
+}
+
+/** The Python reference (scripts/verify_locked_no4k.py, one process for all) on each record's submission, its
+ *  output compared with the TypeScript verifier's. */
+export async function verifyWithReference(setting: Setting, records: readonly ScoringRecord[], nBoot: number): Promise<ScoredMetric[]> {
   const refOut = (r: ScoringRecord) => r.paths.verify.replace(/\.json$/, '.python-reference.json');
   const runs = await runReferenceBatch(
     records.map((r) => ['--submission', r.paths.submission, '--metric-key', setting.metricKey, '--out', refOut(r), '--downstream', setting.downstreamPath, '--n-boot', String(nBoot)]),
@@ -252,13 +361,14 @@ export function loadRehearsalCorpus(inputs: RehearsalInputs): ProxyCorpus {
 /** The rehearsal table (markdown): model, spec, RoPE policy, tokenizer source, tokens, seconds, outcome. */
 export function rehearsalTable(rows: readonly FillRow[]): string {
   const spec = (s?: StatsSpec) => (s ? `${s.contextLength}; ${s.shortWindows.map((w) => `${w.size}/${w.step}`).join(', ')}` : '-');
+  const rope = (r: FillRow) => (r.workerRope === null || r.workerRope === r.ropePolicy ? r.ropePolicy : `${r.ropePolicy}, worker applied ${r.workerRope}`);
   const lines = [
     '| model | spec (context; windows) | RoPE policy (config.json) | tokenizer source | document tokens | tokens through the model | seconds | worker CPU s | outcome |',
     '|---|---|---|---|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
-    const outcome = r.failure ? `failed at ${r.failure.stage}: ${r.failure.message.slice(0, 160)}` : 'scored';
-    lines.push(`| ${r.model} | ${spec(r.spec)} | ${r.ropePolicy} (${r.configRope}) | ${r.tokenizerSource} | ${r.docTokens.join(' + ') || '-'} | ${r.tokensProcessed} | ${r.seconds} | ${r.workerCpuSeconds ?? '-'} | ${outcome} |`);
+    const outcome = r.failure ? `failed at ${r.failure.stage}: ${r.failure.message.slice(0, 160)}` : r.workerRope === null ? 'scored (from the cache)' : 'scored';
+    lines.push(`| ${r.model} | ${spec(r.spec)} | ${rope(r)} (${r.configRope}) | ${r.tokenizerSource} | ${r.docTokens.join(' + ') || '-'} | ${r.tokensProcessed} | ${r.seconds} | ${r.workerCpuSeconds ?? '-'} | ${outcome} |`);
   }
   return lines.join('\n');
 }

@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../util/atomic.ts';
 import type { Metric } from './metric.ts';
 import { scoreMetric } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
-import { recordEnv, separateResults } from './run-env.ts';
+import { recordEnv, runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
 import { declaredProbes } from '../probes/load.ts';
 import { checkSettingFiles } from '../contract/setting-files.ts';
@@ -41,7 +41,13 @@ export function select(registry: readonly Metric<any>[], settingId?: string, met
 /** Scores every selected pair; returns how many were scored (settings without statistics are reported and skipped). */
 export async function scoreSelected(
   sel: Selection,
-  opts: { updateFloor: boolean; golden: boolean; onRecord?: (rec: Awaited<ReturnType<typeof scoreMetric>>) => void },
+  opts: {
+    updateFloor: boolean;
+    golden: boolean;
+    onRecord?: (rec: Awaited<ReturnType<typeof scoreMetric>>) => void;
+    /** --override items (checked by the CLI), added to LONGPROXY_OVERRIDE's: recorded in each spec and claim. */
+    overrides?: readonly string[];
+  },
 ): Promise<number> {
   let scored = 0;
   const env = recordEnv();
@@ -51,7 +57,8 @@ export async function scoreSelected(
   for (const setting of sel.settings) {
     // The setting's present files are validated first (a bad one is an error, never a skip).
     checkSettingFiles(setting, REPO_ROOT);
-    const stats = await loadSettingStats(setting, REPO_ROOT, undefined, declaredProbes(sel.metrics));
+    const fill = runEnv();
+    const stats = await loadSettingStats(setting, REPO_ROOT, { ...fill, overrides: [...new Set([...fill.overrides, ...(opts.overrides ?? [])])] }, declaredProbes(sel.metrics));
     if (!stats.ok) {
       console.log(`[skip] ${setting.id}: ${stats.reason}`);
       continue;

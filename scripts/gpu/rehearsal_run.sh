@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The locked rehearsal on one GPU (issue 10, point 7; docs/official-run.md): the 17 replicas of the locked
 # repositories (scripts/replicas/build_replicas.py) through the locked path with the torch engine in bf16 on full
-# 32k-token documents (harness/cli/rehearsal.ts: resolve from a Hugging Face cache, fill, score every metric, both
-# verifiers, the planted-fault run), then one real-size random-weight Llama-2-7B with the Leooyii PI config (linear
+# 32k-token documents (harness/cli/rehearsal.ts: resolve from a Hugging Face cache, fill each model through the fill
+# of `longproxy stats --setting` on one reused worker, score every metric, both verifiers, the planted-fault fill;
+# exit 0 only when all of it went as expected), then one real-size random-weight Llama-2-7B with the Leooyii PI config (linear
 # x8, max_position_embeddings 4096), built on the GPU machine (never shipped), filled at 32k: its time and the GPU's
 # peak memory. Run ON the GPU machine from the repository root (python3 with torch + CUDA and transformers, no Node):
 #
@@ -16,7 +17,8 @@
 # rehearsal.md / rehearsal.json (17 models: spec, RoPE policy, tokenizer source, tokens, seconds; submissions and
 # verifier agreement; planted faults), rehearsal-7b.md / rehearsal-7b.json (the real-size 7B: time, peak memory).
 # Time: aims at < 6 min (tiny replicas ~2-3 min, the 7B ~2 min); DEADLINE_S (default 540) bounds each step.
-# Env: DEVICE (cuda:0), DTYPE (bfloat16), DOCS (4), LONGPROXY_PYTHON (python3 on PATH), SKIP_7B=1, SKIP_TINY=1.
+# Env: DEVICE (cuda:0), DTYPE (bfloat16), DOCS (4), LONGPROXY_PYTHON (python3 on PATH), SKIP_7B=1, SKIP_TINY=1,
+# OVERRIDE (space-separated MODEL:FIELD items, passed as --override to both rehearsal runs; recorded in rehearsal.json).
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 C=.device-carry
@@ -54,6 +56,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 "$PY" -c 'import torch, transformers; print("torch", torch.__version__, "cuda", torch.cuda.is_available(), "transformers", transformers.__version__)' ||
   log "torch or transformers missing for $PY"
 TS=(node --import ./scripts/gpu/ts-register.mjs)
+OV=(); for o in ${OVERRIDE:-}; do OV+=(--override "$o"); done
 rm -rf "$WORK" && mkdir -p "$WORK"
 export LONGPROXY_HOME="$WORK/home"   # tokenizers built from tokenizer.model (FILM) go here
 
@@ -61,7 +64,7 @@ export LONGPROXY_HOME="$WORK/home"   # tokenizers built from tokenizer.model (FI
 if [ -z "${SKIP_TINY:-}" ]; then
   log "1. rehearsal: 17 replicas, $DOCS documents of 32k tokens, torch engine on $DEVICE in $DTYPE"
   within 330 "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/tiny" --out "$OUT" --docs "$DOCS" \
-    --device "$DEVICE" --dtype "$DTYPE"
+    --device "$DEVICE" --dtype "$DTYPE" ${OV[@]+"${OV[@]}"}
   log "rehearsal exit $?"
 else
   log "1. rehearsal of the 17 tiny replicas skipped (SKIP_TINY set)"
@@ -77,7 +80,7 @@ if [ -z "${SKIP_7B:-}" ] && [ "$(left)" -gt 150 ]; then
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i "${DEVICE#cuda:}" -lms 200 > "$peak" 2>/dev/null &
   smi=$!
   within "$(left)" "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/real7b-run" --out "$OUT" --docs 1 \
-    --device "$DEVICE" --dtype "$DTYPE" --replicas "$WORK/real7b" --only-model Leooyii/PI_32k_Slimpajama_1B
+    --device "$DEVICE" --dtype "$DTYPE" --replicas "$WORK/real7b" --only-model Leooyii/PI_32k_Slimpajama_1B ${OV[@]+"${OV[@]}"}
   rc=$?
   kill $smi 2>/dev/null
   max=$(sort -n "$peak" | tail -1)

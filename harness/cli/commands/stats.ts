@@ -7,6 +7,8 @@ import type { LanguageModel } from '../../engine/types.ts';
 import { resolveModelDir } from '../../engine/resolve.ts';
 import { UserError } from '../../errors.ts';
 import { UsageError } from '../exit-codes.ts';
+import { parseFlags } from '../flags.ts';
+import { OVERRIDE_OPTION, overrideItems } from '../override-flag.ts';
 import { DEFAULT_CACHE_DIR, getCorpusStats } from '../../tokenstats/cache.ts';
 import { defaultStatsCacheDir } from '../user-cache.ts';
 import { checkSpec } from '../../tokenstats/compute.ts';
@@ -34,6 +36,10 @@ Every model of a setting, every document of its corpus, at the setting's statist
   --probes LIST|none    probes whose derived corpora are filled too (default: those the metrics of
                         metrics/registry.ts declare; docs/probes.md)
   --cache DIR           as below
+  --override MODEL:FIELD  accept a config field that contradicts the setting's model manifest; also
+                        MODEL:rope=KIND (another RoPE policy) and MODEL:context=N (another long context).
+                        Repeatable; added to $LONGPROXY_OVERRIDE's; recorded in the statistics spec (a separate
+                        cache entry) and in every claim bundle (docs/locked-models.md)
 A model that fails is skipped and named in a table at the end (exit status 1); finished documents are kept.
 
 One model:
@@ -58,25 +64,13 @@ paths are relative to it). Nothing is removed when a recorded corpus is missing 
 
   Exit status: 0 done; 1 bad input, a full or read-only disk (the message names the file and the fix); 2 usage.`;
 
-const VALUE_FLAGS = ['--setting', '--probes', '--devices', '--shard', '--models', '--dtype', '--model', '--model-id', '--corpus', '--cache', '--engine', '--device', '--context', '--stride', '--short-windows', '--max-tokens'];
-
-function parseArgs(args: string[]): { values: Record<string, string>; bos: boolean; help: boolean; prune: boolean } {
-  const values: Record<string, string> = {};
-  let bos = false;
-  let help = false;
-  let prune = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') help = true;
-    else if (a === '--bos') bos = true;
-    else if (a === '--prune') prune = true;
-    else if (VALUE_FLAGS.includes(a)) {
-      if (i + 1 >= args.length) throw new UsageError(`${a}: needs a value\n\n${USAGE}`);
-      values[a] = args[++i];
-    } else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n\n${USAGE}`);
-  }
-  return { values, bos, help, prune };
-}
+const str = { type: 'string' } as const;
+const OPTIONS = {
+  setting: str, devices: str, shard: str, models: str, dtype: str, model: str, 'model-id': str, corpus: str, cache: str,
+  engine: str, device: str, context: str, stride: str, 'short-windows': str, 'max-tokens': str, probes: str,
+  bos: { type: 'boolean' }, prune: { type: 'boolean' },
+  ...OVERRIDE_OPTION,
+} as const;
 
 function integer(flag: string, raw: string, min: number): number {
   const v = Number(raw);
@@ -111,48 +105,51 @@ function configPositions(dir: string): number {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values, bos, help, prune } = parseArgs(args);
-  if (help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (prune) {
-    const other = Object.keys(values).filter((k) => k !== '--cache');
-    if (other.length > 0 || bos) throw new UsageError(`--prune takes only --cache (got ${[...other, ...(bos ? ['--bos'] : [])].join(' ')})\n\n${USAGE}`);
-    const cacheDir = values['--cache'] ?? defaultStatsCacheDir();
+  const values = parseFlags(args, OPTIONS, USAGE);
+  if (values === null) return 0;
+  if (values.prune) {
+    const { prune: _p, cache, ...other } = values;
+    const extra = Object.keys(other).filter((k) => other[k as keyof typeof other] !== undefined);
+    if (extra.length > 0) throw new UsageError(`--prune takes only --cache (got ${extra.map((k) => `--${k}`).join(' ')})\n\n${USAGE}`);
+    const cacheDir = cache ?? defaultStatsCacheDir();
     const r = pruneCache(cacheDir);
     console.log(`stats: pruned ${cacheDir}: ${r.removed} unreferenced entries removed (${(r.bytes / 2 ** 20).toFixed(1)} MiB), ${r.kept} kept`);
     return 0;
   }
-  if (values['--setting'] !== undefined) {
+  if (values.setting !== undefined) {
+    const { runSettingFill, settingFromArg } = await import('../../fleet/cli.ts');
+    const override = overrideItems(values.override, [settingFromArg(values.setting)], USAGE);
     // The probes of the registered metrics (harness/probes/), unless --probes names others or none.
-    const probes = values['--probes'] === undefined ? declaredProbes(METRICS) : values['--probes'] === 'none' ? [] : values['--probes'].split(',').map((p) => p.trim());
-    return (await import('../../fleet/cli.ts')).runSettingFill(values, USAGE, probes);
+    const probes = values.probes === undefined ? declaredProbes(METRICS) : values.probes === 'none' ? [] : values.probes.split(',').map((p) => p.trim());
+    return runSettingFill({ ...values, setting: values.setting, override }, USAGE, probes);
   }
-  const modelArg = values['--model'];
-  const corpusArg = values['--corpus'];
+  if (values.probes !== undefined) throw new UsageError(`--probes applies to a setting's fill: use it with --setting\n\n${USAGE}`);
+  if (values.override) throw new UsageError(`--override applies to a setting's model manifest: use it with --setting (e.g. --setting locked-no4k)\n\n${USAGE}`);
+  const bos = values.bos ?? false;
+  const modelArg = values.model;
+  const corpusArg = values.corpus;
   if (!modelArg || !corpusArg) throw new UsageError(`--model and --corpus are required\n\n${USAGE}`);
   const looksLikeDir = existsSync(modelArg) || modelArg.startsWith('.') || modelArg.startsWith('/') || modelArg.split('/').length !== 2;
   const modelDir = looksLikeDir ? path.resolve(modelArg) : resolveModelDir(modelArg);
   if (!existsSync(modelDir)) throw new UserError(`--model ${modelArg}: folder ${modelDir} not found; pass a model folder or a model id in the local cache`);
-  const modelId = values['--model-id'] ?? (looksLikeDir ? path.relative(process.cwd(), modelDir) || modelDir : modelArg);
+  const modelId = values['model-id'] ?? (looksLikeDir ? path.relative(process.cwd(), modelDir) || modelDir : modelArg);
   const corpus = loadCorpus(corpusArg);
-  const contextLength = values['--context'] ? integer('--context', values['--context'], 2) : configPositions(modelDir);
+  const contextLength = values['context'] ? integer('--context', values['context'], 2) : configPositions(modelDir);
   const spec: StatsSpec = {
     contextLength,
-    stride: values['--stride'] ? integer('--stride', values['--stride'], 1) : Math.max(1, Math.floor(contextLength / 2)),
-    maxTokens: values['--max-tokens'] ? integer('--max-tokens', values['--max-tokens'], 0) : 0,
-    shortWindows: parseShortWindows(values['--short-windows'] ?? ''),
+    stride: values['stride'] ? integer('--stride', values['stride'], 1) : Math.max(1, Math.floor(contextLength / 2)),
+    maxTokens: values['max-tokens'] ? integer('--max-tokens', values['max-tokens'], 0) : 0,
+    shortWindows: parseShortWindows(values['short-windows'] ?? ''),
     addBos: bos,
   };
   checkSpec(spec); // before loading any engine: bad flags fail fast
-  const engineId = values['--engine'] ?? 'onnx';
-  if (engineId === 'onnx' && values['--device'] && values['--device'] !== 'cpu') {
-    throw new UserError(`--device ${values['--device']}: the onnx engine runs on the CPU only; drop --device (or pass --device cpu), or use --engine torch for ${values['--device']}`);
+  const engineId = values['engine'] ?? 'onnx';
+  if (engineId === 'onnx' && values['device'] && values['device'] !== 'cpu') {
+    throw new UserError(`--device ${values['device']}: the onnx engine runs on the CPU only; drop --device (or pass --device cpu), or use --engine torch for ${values['device']}`);
   }
   const engine = engineById(engineId, '--engine');
-  const cacheDir = values['--cache'] ?? defaultStatsCacheDir();
-  const device = values['--device'];
+  const cacheDir = values['cache'] ?? defaultStatsCacheDir();
+  const device = values['device'];
   let computed = 0;
   const t0 = performance.now();
   const stats = await getCorpusStats({

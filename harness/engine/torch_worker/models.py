@@ -226,6 +226,9 @@ def load_hf(model_dir: str, model_id: str | None, device: torch.device, dtype_na
                                              "a tokenizer.json from tokenizer.model)")
     with open(cfg_path) as fh:
         config = json.load(fh)
+    from native import safetensors_header
+    for f in sorted(glob.glob(os.path.join(model_dir, "*.safetensors"))):
+        safetensors_header(f)  # a file cut short: a LoadError naming it, before either backend reads it
     try:
         rope = check_policy(rope)
         hf_config = transformers_config(config, rope)

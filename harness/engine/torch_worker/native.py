@@ -17,21 +17,50 @@ import struct
 import numpy as np
 import torch
 
+from load_error import LoadError
 from onnx_weights import load_onnx_weights
 from rope import check_policy, dynamic_inv_freq, is_length_dependent, policy_inv_freq, rope_parameters
 
 ARCHS = {"qwen2", "llama", "mistral"}
 
 
-def read_safetensors(path: str) -> dict[str, torch.Tensor]:
+SAFETENSORS_FIX = ("fix: download the file again from the model's repository (a cut or interrupted download; e.g. "
+                   "huggingface-cli download ORG/NAME FILE --force-download), or copy it again")
+
+
+def safetensors_header(path: str) -> tuple[int, dict]:
+    """(offset of the data, tensor entries) of a .safetensors file, its size checked against the header: a file
+    cut short (a broken download) or with a bad header is a LoadError naming the file, its size, what its header
+    needs, and the fix. Reads the header only (load_hf checks every file this way before transformers reads them)."""
+    size = os.path.getsize(path)
+
+    def bad(what: str) -> LoadError:
+        return LoadError("bad_weights", f"{path}: {what}; {SAFETENSORS_FIX}")
+
     with open(path, "rb") as fh:
+        if size < 8:
+            raise bad(f"truncated safetensors file ({size} bytes, shorter than the 8-byte header length)")
         (n,) = struct.unpack("<Q", fh.read(8))
-        header = json.loads(fh.read(n))
-        base = 8 + n
+        if 8 + n > size:
+            raise bad(f"truncated safetensors file ({size} bytes; its header alone needs {8 + n})")
+        try:
+            header = json.loads(fh.read(n))
+            metas = {k: v for k, v in header.items() if k != "__metadata__"}
+            end = max((int(m["data_offsets"][1]) for m in metas.values()), default=0)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as err:
+            raise bad(f"not a safetensors file: its {n}-byte header is not a safetensors header ({err})") from None
+    base = 8 + n
+    if base + end > size:
+        raise bad(f"truncated safetensors file ({size} bytes; its header says the tensors need {base + end}, "
+                  f"{base + end - size} more)")
+    return base, metas
+
+
+def read_safetensors(path: str) -> dict[str, torch.Tensor]:
+    base, metas = safetensors_header(path)
+    with open(path, "rb") as fh:
         out = {}
-        for name, meta in header.items():
-            if name == "__metadata__":
-                continue
+        for name, meta in metas.items():
             a, b = meta["data_offsets"]
             fh.seek(base + a)
             raw = fh.read(b - a)

@@ -22,16 +22,19 @@ class OutOfMemory(Exception):
 
 
 def chunk_stats(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, targets: torch.Tensor,
-                softcap: float | None = None):
+                softcap: float | None = None, want_entropy: bool = True):
     """Statistics for one chunk. hidden [m, d] (model dtype), weight [V, d], targets [m] (long).
 
-    Returns float32 logprob [m], entropy [m], top1 [m] (uint8)."""
+    Returns float32 logprob [m], entropy [m], top1 [m] (uint8); entropy and top1 None when not wanted (short
+    windows keep only the log-probability: two passes over the vocabulary fewer, the same logprob)."""
     logits = torch.nn.functional.linear(hidden, weight, bias).float()
     if softcap:
         logits = torch.tanh(logits / softcap) * softcap
     logp = torch.log_softmax(logits, dim=-1)
     del logits
     lp = logp.gather(1, targets.view(-1, 1)).squeeze(1)
+    if not want_entropy:
+        return lp, None, None
     # entropy = -sum p log p; exp of log-probs avoids a second softmax.
     ent = -(logp.exp() * logp).sum(dim=-1)
     top1 = (logp.argmax(dim=-1) == targets).to(torch.uint8)
@@ -53,7 +56,7 @@ def chunked_stats(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
     while i < m:
         j = min(m, i + chunk)
         try:
-            lp, ent, top1 = chunk_stats(hidden[i:j], weight, bias, targets[i:j], softcap)
+            lp, ent, top1 = chunk_stats(hidden[i:j], weight, bias, targets[i:j], softcap, want_entropy)
         except Exception as err:  # noqa: BLE001 - only OOM is retried
             if not is_oom(err):
                 raise

@@ -43,6 +43,19 @@ class ChunkedStats(unittest.TestCase):
             self.assertTrue(torch.equal(top, rtop), chunk)
         self.assertEqual(int(top[:5].sum()), 5)
 
+    def test_logprob_alone_is_the_same_logprob(self):
+        # Short windows ask for the log-probability only: entropy and top-1 are skipped, logprob is bit for bit
+        # what the full computation gives.
+        g = torch.Generator().manual_seed(3)
+        h, w = torch.randn(40, 8, generator=g), torch.randn(300, 8, generator=g)
+        t = torch.randint(0, 300, (40,), generator=g)
+        full, ent, top, _ = chunked_stats(h, w, None, t, 16)
+        alone, no_ent, no_top, _ = chunked_stats(h, w, None, t, 16, want_entropy=False)
+        self.assertTrue(torch.equal(full, alone))
+        self.assertIsNone(no_ent)
+        self.assertIsNone(no_top)
+        self.assertIsNotNone(ent)
+
     def test_halves_the_chunk_on_out_of_memory_and_fails_clearly_at_one(self):
         import stats
         real = stats.chunk_stats

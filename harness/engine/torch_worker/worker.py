@@ -121,6 +121,10 @@ class Worker:
         def progress(tokens: int):
             self.ch.write({"id": req_id, "progress": {"tokens": tokens, "seconds": time.time() - t0}})
 
+        # Test hook: a pause before each document, so that a test can kill a run that is certainly still going
+        # (harness/fleet/fleet.test.ts); unset, nothing changes.
+        if os.environ.get("LONGPROXY_WORKER_TEST_DELAY_S"):
+            time.sleep(float(os.environ["LONGPROXY_WORKER_TEST_DELAY_S"]))
         out = run_plan(m.forward_hidden, m.head, torch.from_numpy(ids.astype(np.int64)), plan, add_bos, m.bos_id,
                        self.device, self.batch_tokens, self.chunk, progress, length_dependent=m.rope_dynamic)
         return out
