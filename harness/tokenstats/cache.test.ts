@@ -1,7 +1,7 @@
 // Cache behaviour with a deterministic arithmetic stand-in model (no weights): entries, resume, corruption, cost,
 // reading without the model. The real-process kill-and-resume test is in harness/cli/commands/stats.test.ts.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { sha256Bytes } from '../util/hash.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -249,7 +249,7 @@ describe('cache entry format', () => {
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
     const body = Buffer.concat([Buffer.from('LPTS1\n', 'latin1'), len, header, Buffer.alloc(4 * 5 + 1)]);
-    const buf = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    const buf = Buffer.concat([body, sha256Bytes(body)]);
     expect(() => decodeEntry(buf, 'k1')).toThrow(/entry format 1 .*reads format 2: it is recomputed/);
   });
 });
