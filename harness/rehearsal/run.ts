@@ -31,6 +31,8 @@ import type { FillReport } from '../fleet/fill.ts';
 import type { DeviceSlot } from '../fleet/slots.ts';
 import type { ModelCorpusStats, ProbeCorpusStats, StatsSpec } from '../tokenstats/types.ts';
 import { compareVerifyOutputs } from '../verify/compare.ts';
+import { verifyResultToJson } from '../verify/result-json.ts';
+import { verifySubmission } from '../verify/verify-submission.ts';
 import { runReferenceBatch } from '../verify/python-reference.ts';
 import type { RehearsalInputs } from './inputs.ts';
 
@@ -346,12 +348,21 @@ export async function verifyWithReference(setting: Setting, records: readonly Sc
   const runs = await runReferenceBatch(
     records.map((r) => ['--submission', r.paths.submission, '--metric-key', setting.metricKey, '--out', refOut(r), '--downstream', setting.downstreamPath, '--n-boot', String(nBoot)]),
   );
-  return records.map((record, i) => {
+  const out: ScoredMetric[] = [];
+  for (const [i, record] of records.entries()) {
     if (runs[i].code !== 0) throw new Error(`python reference verifier on ${record.paths.submission} exited ${runs[i].code}: ${runs[i].stderr}`);
     const reference = JSON.parse(readFileSync(refOut(record), 'utf8')) as VerifyResult;
-    const ts = JSON.parse(readFileSync(record.paths.verify, 'utf8'));
-    return { record, reference, referenceDiffs: compareVerifyOutputs(reference as any, ts) };
-  });
+    let ts = JSON.parse(readFileSync(record.paths.verify, 'utf8'));
+    // The reference follows the installed scikit-learn's MinCovDet rule (>= 1.8 on the GPU machine, <= 1.7 on
+    // Debian): the TypeScript verifier is run again under the rule the reference reports, so that the two are
+    // compared on the same rule (docs/verifier.md).
+    if (reference.mcd_correction && reference.mcd_correction !== ts.mcd_correction) {
+      const again = await verifySubmission({ submissionPath: record.paths.submission, downstreamPath: setting.downstreamPath, metricKey: setting.metricKey, nBoot, seed: reference.bootstrap.seed, expectedModels: setting.models, mcdCorrection: reference.mcd_correction });
+      ts = JSON.parse(verifyResultToJson(again));
+    }
+    out.push({ record, reference, referenceDiffs: compareVerifyOutputs(reference as any, ts) });
+  }
+  return out;
 }
 
 export function loadRehearsalCorpus(inputs: RehearsalInputs): ProxyCorpus {

@@ -18,7 +18,8 @@
 # verifier agreement; planted faults), rehearsal-7b.md / rehearsal-7b.json (the real-size 7B: time, peak memory).
 # Time: aims at < 6 min (tiny replicas ~2-3 min, the 7B ~2 min); DEADLINE_S (default 540) bounds each step.
 # Env: DEVICE (cuda:0), DTYPE (bfloat16), DOCS (4), LONGPROXY_PYTHON (python3 on PATH), SKIP_7B=1, SKIP_TINY=1,
-# OVERRIDE (space-separated MODEL:FIELD items, passed as --override to both rehearsal runs; recorded in rehearsal.json).
+# OVERRIDE (space-separated MODEL:FIELD items, passed as --override to both rehearsal runs; recorded in rehearsal.json),
+# PROBES (passed as --probes: LIST or none; default the probes the metrics declare).
 set -u -o pipefail
 cd "$(dirname "$0")/../.."
 C=.device-carry
@@ -64,7 +65,7 @@ export LONGPROXY_HOME="$WORK/home"   # tokenizers built from tokenizer.model (FI
 if [ -z "${SKIP_TINY:-}" ]; then
   log "1. rehearsal: 17 replicas, $DOCS documents of 32k tokens, torch engine on $DEVICE in $DTYPE"
   within 330 "${TS[@]}" harness/cli/rehearsal.ts --mode gpu --work "$WORK/tiny" --out "$OUT" --docs "$DOCS" \
-    --device "$DEVICE" --dtype "$DTYPE" ${OV[@]+"${OV[@]}"}
+    --device "$DEVICE" --dtype "$DTYPE" ${PROBES:+--probes "$PROBES"} ${OV[@]+"${OV[@]}"}
   log "rehearsal exit $?"
 else
   log "1. rehearsal of the 17 tiny replicas skipped (SKIP_TINY set)"
