@@ -14,21 +14,12 @@ import { regionTokens } from '../scoring/probe-math.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { deriveCorpus } from './derive.ts';
 import { getProbe } from './registry.ts';
+import { tinyFixtureSetting } from '../scoring/testing/tiny-setting.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'longproxy-probe-fill-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const setting: Setting = {
-  id: 'tiny-probes',
-  description: 'the tiny fixture on the small GovReport corpus, with probes',
-  models: ['fixture/tiny-qwen2'],
-  modelDirs: { 'fixture/tiny-qwen2': 'fixtures/models/tiny-qwen2' },
-  corpusPath: 'fixtures/corpus/govreport_small.json',
-  downstreamPath: 'results/downstream/zoo_downstream.json', // only checked for presence here
-  metricKey: 'score',
-  engine: 'onnx',
-  statsSpec: { contextLength: 4096, stride: 2048, maxTokens: 4096, shortWindows: [{ size: 256, step: 64 }, { size: 1024, step: 256 }], addBos: false },
-};
+const setting: Setting = tinyFixtureSetting('tiny-probes', 'the tiny fixture on the small GovReport corpus, with probes');
 const PROBES = ['repeat-at-distance', 'retrieval-gain'];
 
 describe('probes through the engine and the cache', () => {

@@ -13,21 +13,12 @@ import { artifactPaths } from './pipeline.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, recordEnv, runEnv, separateResults } from './run-env.ts';
 import { loadSettingStats } from './stats-source.ts';
+import { tinyFixtureSetting } from './testing/tiny-setting.ts';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'longproxy-run-env-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const setting: Setting = {
-  id: 'tiny',
-  description: 'the tiny fixture on the small GovReport corpus',
-  models: ['fixture/tiny-qwen2'],
-  modelDirs: { 'fixture/tiny-qwen2': 'fixtures/models/tiny-qwen2' },
-  corpusPath: 'fixtures/corpus/govreport_small.json',
-  downstreamPath: 'results/downstream/zoo_downstream.json', // only checked for presence here
-  metricKey: 'score',
-  engine: 'onnx',
-  statsSpec: { contextLength: 4096, stride: 2048, maxTokens: 4096, shortWindows: [{ size: 256, step: 64 }, { size: 1024, step: 256 }], addBos: false },
-};
+const setting: Setting = tinyFixtureSetting('tiny', 'the tiny fixture on the small GovReport corpus');
 
 describe('run environment', () => {
   it('a plain run reads the committed cache, writes under the ignored runs/latest/ and uses the setting engine', () => {
