@@ -13,7 +13,8 @@ import { configProblems, modelRunFor } from '../scoring/setting-specs.ts';
 import { configCheckError, settingOverrides } from '../scoring/stats-source.ts';
 import { DEFAULT_CACHE_DIR } from '../tokenstats/cache.ts';
 import { failureTable } from './failures.ts';
-import { deriveCorpus } from '../probes/derive.ts';
+import { keptBytesOfTokenizer, type KeptBytes } from '../probes/kept.ts';
+import { deriveForModels } from '../probes/load.ts';
 import { getProbe } from '../probes/registry.ts';
 import { fillSetting, type FillOptions, type FillReport, type FleetModelInput } from './fill.ts';
 import { devicesFrom } from './devices.ts';
@@ -120,6 +121,27 @@ export interface SettingFillFlags {
   override?: readonly string[];
 }
 
+/** Per model the bytes of each document it keeps (harness/probes/kept.ts), from the tokenizer the fill loads for
+ *  it (every shard derives alike, before any statistics exist); undefined where the folder or tokenizer is not
+ *  found: the fill then fails that model at the same stage, with its row in the failure table. */
+export function keptBytesOfModels(setting: Setting, models: readonly FleetModelInput[], overrides: readonly Override[] = []): Map<string, KeptBytes | undefined> {
+  const out = new Map<string, KeptBytes | undefined>();
+  for (const m of models) {
+    const { spec } = modelRunFor(setting, m.id, overrides);
+    if (spec.maxTokens <= 0) {
+      out.set(m.id, undefined); // nothing is cut
+      continue;
+    }
+    try {
+      const dir = m.resolve();
+      out.set(m.id, keptBytesOfTokenizer(defaultStageHooks.tokenizerCheck(m.id, dir), spec.maxTokens));
+    } catch {
+      out.set(m.id, undefined);
+    }
+  }
+  return out;
+}
+
 export async function runSettingFill(values: SettingFillFlags, usage: string, probes: readonly string[] = []): Promise<number> {
   if (values.model || values.corpus) throw new UserError(`--setting takes the models and corpus from the setting: drop --model/--corpus\n\n${usage}`);
   const setting = settingFromArg(values.setting);
@@ -137,11 +159,23 @@ export async function runSettingFill(values: SettingFillFlags, usage: string, pr
   const corpus = loadCorpus(corpusFile);
   const only = values.models ? values.models.split(',').map((m) => m.trim()) : undefined;
   const overrides = settingOverrides(setting, { ...env, overrides: [...new Set([...env.overrides, ...(values.override ?? [])])] });
-  // The proxy corpus, then each probe's derived corpus (harness/probes/): the same models, spec and cache.
-  const corpora = [{ label: '', corpus }, ...probes.map((id) => ({ label: `, probe ${id}`, corpus: deriveCorpus(getProbe(id), corpus).corpus }))];
+  // The proxy corpus, then each probe's derived corpus (harness/probes/): the same models, spec and cache; a
+  // model's derived corpus is cut to the bytes it keeps, so models whose tokenizers cut documents differently
+  // get a fill each.
+  const corpora: { label: string; corpus: ProxyCorpus; only?: readonly string[] }[] = [{ label: '', corpus, only }];
+  if (probes.length) {
+    const kept = keptBytesOfModels(setting, fleetModels(setting, only, overrides), overrides);
+    for (const id of probes) {
+      const { groups } = deriveForModels(getProbe(id), corpus, [...kept].map(([model, k]) => ({ model, kept: k })));
+      for (const g of groups) {
+        const which = groups.length > 1 ? ` (derived corpus ${g.derived.corpus.sha256.slice(0, 12)}: ${g.models.join(', ')})` : '';
+        corpora.push({ label: `, probe ${id}${which}`, corpus: g.derived.corpus, only: g.models });
+      }
+    }
+  }
   let exit = 0;
   for (const c of corpora) {
-    const r = await fillSettingRun(setting, c.corpus, { only, overrides, cacheDir, engine, devices, dtype: values.dtype ?? env.torch.dtype, shard });
+    const r = await fillSettingRun(setting, c.corpus, { only: c.only, overrides, cacheDir, engine, devices, dtype: values.dtype ?? env.torch.dtype, shard });
     console.log(reportLines(r.report, `setting ${setting.id}${c.label}${shard ? ` ${shardName(shard)}` : ''}, ${engine} engine, cache ${cacheDir}`).join('\n'));
     exit ||= r.exit;
   }

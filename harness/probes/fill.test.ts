@@ -12,7 +12,9 @@ import { runEnv } from '../scoring/run-env.ts';
 import { loadSettingStats } from '../scoring/stats-source.ts';
 import { regionTokens } from '../scoring/probe-math.ts';
 import { REPO_ROOT } from '../util/paths.ts';
+import { fleetModels, keptBytesOfModels } from '../fleet/cli.ts';
 import { deriveCorpus } from './derive.ts';
+import { deriveForModels } from './load.ts';
 import { getProbe } from './registry.ts';
 import { tinyFixtureSetting } from '../scoring/testing/tiny-setting.ts';
 
@@ -60,4 +62,36 @@ describe('probes through the engine and the cache', () => {
       expect(again.stats[0].probes![id].docs.map((d) => Array.from(d.stats.logprobLong))).toEqual(first.stats[0].probes![id].docs.map((d) => Array.from(d.stats.logprobLong)));
     }
   });
+});
+
+describe('probes on documents cut by maxTokens', () => {
+  // govreport-87 (2785 tokens of tiny-qwen2) is cut at 2304: its derived documents are this model's own, within
+  // the kept bytes, and the fill's source of kept bytes (the tokenizer, harness/fleet/cli.ts) names the same corpora.
+  const cut: Setting = { ...setting, id: 'tiny-probes-cut', statsSpec: { ...setting.statsSpec, maxTokens: 2304 } };
+  const dir = path.join(tmp, 'cut');
+  const env = runEnv({ LONGPROXY_CACHE_DIR: dir });
+
+  it('every region lies within the tokens kept, and the tokenizer derives the same corpora', async () => {
+    const got = await loadSettingStats(cut, REPO_ROOT, env, PROBES);
+    expect(got.ok, got.ok ? '' : got.reason).toBe(true);
+    if (!got.ok) return;
+    const [s] = got.stats;
+    const corpus = loadCorpus(path.join(REPO_ROOT, cut.corpusPath));
+    const cutDoc = s.docs.find((d) => d.docId === 'govreport-87')!;
+    expect(cutDoc.n).toBe(2304);
+    const kept = cutDoc.byteEnd[cutDoc.n - 1];
+    expect(kept).toBeLessThan(Buffer.byteLength(corpus.documents.find((d) => d.id === 'govreport-87')!.text));
+    const fromTokenizer = keptBytesOfModels(cut, fleetModels(cut));
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    const shas = Object.keys(manifest.models['fixture/tiny-qwen2'].complete).map((k) => k.split('/')[0]);
+    for (const id of PROBES) {
+      const p = s.probes![id];
+      expect(p.docs.length).toBeGreaterThan(0);
+      // Today's derivation (whole text) puts regions past the last token; the model's own keeps them all.
+      expect(deriveCorpus(getProbe(id), corpus).docs[0].regions.some((r) => r.byteEnd > kept)).toBe(true);
+      for (const d of p.docs) for (const r of d.regions) expect(regionTokens(d.stats, r.byteStart, r.byteEnd), `${d.stats.docId} ${r.role} ${r.item}`).not.toBeNull();
+      const viaTokenizer = deriveForModels(getProbe(id), corpus, [{ model: 'fixture/tiny-qwen2', kept: fromTokenizer.get('fixture/tiny-qwen2') }]);
+      expect(shas).toContain(viaTokenizer.byModel.get('fixture/tiny-qwen2')!.corpus.sha256);
+    }
+  }, 60_000);
 });

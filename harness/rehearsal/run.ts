@@ -23,9 +23,11 @@ import type { Override } from '../contract/model-manifest.ts';
 import type { ScoringRecord } from '../scoring/types.ts';
 import { readCachedCorpusStats } from '../tokenstats/cache.ts';
 import { fillSettingRun } from '../fleet/cli.ts';
-import { deriveCorpus, type DerivedCorpus } from '../probes/derive.ts';
-import { probeCorpusStats } from '../probes/load.ts';
+import type { DerivedCorpus } from '../probes/derive.ts';
+import { keptBytesOfStats } from '../probes/kept.ts';
+import { deriveForModels, probeCorpusStats } from '../probes/load.ts';
 import { getProbe } from '../probes/registry.ts';
+import type { Probe } from '../probes/types.ts';
 import type { ModelFailure } from '../fleet/failures.ts';
 import type { FillReport } from '../fleet/fill.ts';
 import type { DeviceSlot } from '../fleet/slots.ts';
@@ -196,11 +198,12 @@ export class RehearsalFiller {
   ) {
     const n = o.workers ?? 1;
     this.workers = Array.from({ length: n }, () => new TorchDeviceWorker(o.device, { dtype: o.dtype, ...(o.chunk ? { chunk: o.chunk } : {}) }));
-    this.derived = (o.probes ?? []).map((id) => deriveCorpus(getProbe(id), corpus));
+    this.probes = (o.probes ?? []).map((id) => getProbe(id));
   }
 
-  /** The probes' derived corpora, filled after the proxy corpus through the same fleet, workers and cache. */
-  private readonly derived: DerivedCorpus[];
+  /** The probes whose derived corpora are filled after the proxy corpus through the same fleet, workers and
+   *  cache; each model's cut to the bytes its proxy statistics kept (harness/probes/kept.ts). */
+  private readonly probes: Probe[];
 
   /** Worker processes started so far (one per worker when every fill reused them). */
   get workersStarted(): number {
@@ -260,14 +263,25 @@ export class RehearsalFiller {
     });
     // Each probe's derived corpus for the models the proxy fill finished (a probe failure fails its model).
     const probeFailures = new Map<string, ModelFailure>();
-    for (const d of this.derived) {
-      const ok = models.filter((m) => report.finished.includes(m) && !probeFailures.has(m));
+    const base = new Map<string, ModelCorpusStats>();
+    for (const m of models) {
+      if (!report.finished.includes(m)) continue;
+      const s = readCachedCorpusStats({ modelId: m, corpus: this.corpus, spec: modelRunFor(this.setting, m, overrides).spec, cacheDir: this.o.cacheDir, engineId: torchEngine.id });
+      if (s) base.set(m, s);
+    }
+    const derivedOf = new Map<string, Map<string, DerivedCorpus>>(); // probe -> model -> its derived corpus
+    for (const probe of this.probes) {
+      const ok = models.filter((m) => base.has(m) && !probeFailures.has(m));
       if (!ok.length) break;
-      const r = await fillSettingRun(this.setting, d.corpus, {
-        only: ok, overrides, env, cacheDir: this.o.cacheDir, engine: 'torch', devices: this.workers.map(() => this.o.device),
-        dtype: this.o.dtype, log: this.o.log ?? (() => undefined), makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
-      });
-      for (const f of r.report.failures) probeFailures.set(f.model, { ...f, message: `probe ${d.probe.id}: ${f.message}` });
+      const { byModel, groups } = deriveForModels(probe, this.corpus, ok.map((m) => ({ model: m, kept: keptBytesOfStats(base.get(m)!) })));
+      derivedOf.set(probe.id, byModel);
+      for (const g of groups) {
+        const r = await fillSettingRun(this.setting, g.derived.corpus, {
+          only: g.models, overrides, env, cacheDir: this.o.cacheDir, engine: 'torch', devices: this.workers.map(() => this.o.device),
+          dtype: this.o.dtype, log: this.o.log ?? (() => undefined), makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
+        });
+        for (const f of r.report.failures) probeFailures.set(f.model, { ...f, message: `probe ${probe.id}: ${f.message}` });
+      }
     }
     const stats: ModelCorpusStats[] = [];
     const rows = models.map((model): FillRow => {
@@ -301,12 +315,13 @@ export class RehearsalFiller {
         }
       }
       if (!row.failure && report.finished.includes(model)) {
-        const s = readCachedCorpusStats({ modelId: model, corpus: this.corpus, spec, cacheDir: this.o.cacheDir, engineId: torchEngine.id });
-        if (s && this.derived.length) {
+        const s = base.get(model);
+        if (s && this.probes.length) {
           const probes: Record<string, ProbeCorpusStats> = {};
-          for (const d of this.derived) {
-            const ps = readCachedCorpusStats({ modelId: model, corpus: d.corpus, spec, cacheDir: this.o.cacheDir, engineId: torchEngine.id });
-            if (ps) probes[d.probe.id] = probeCorpusStats(d, ps);
+          for (const [id, byModel] of derivedOf) {
+            const d = byModel.get(model);
+            const ps = d && readCachedCorpusStats({ modelId: model, corpus: d.corpus, spec, cacheDir: this.o.cacheDir, engineId: torchEngine.id });
+            if (d && ps) probes[id] = probeCorpusStats(d, ps);
           }
           s.probes = probes;
         }

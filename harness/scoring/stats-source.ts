@@ -9,11 +9,12 @@ import { loadCorpus } from '../contract/corpus.ts';
 import type { ProxyCorpus, Setting } from '../contract/types.ts';
 import { parseOverrides, type ConfigProblem, type Override } from '../contract/model-manifest.ts';
 import { resolveModelDir } from '../engine/resolve.ts';
+import type { ModelFailure } from '../fleet/failures.ts';
 import { UserError } from '../errors.ts';
 import { readCachedCorpusStats } from '../tokenstats/cache.ts';
 import type { ModelCorpusStats, ProbeCorpusStats } from '../tokenstats/types.ts';
-import { deriveCorpus } from '../probes/derive.ts';
-import { probeCorpusStats } from '../probes/load.ts';
+import { keptBytesOfStats } from '../probes/kept.ts';
+import { deriveForModels, probeCorpusStats } from '../probes/load.ts';
 import { getProbe } from '../probes/registry.ts';
 import { REPO_ROOT } from '../util/paths.ts';
 import { engineForSetting, runEnv, type RunEnv } from './run-env.ts';
@@ -56,7 +57,8 @@ export function configCheckError(setting: Setting, problems: readonly ConfigProb
 
 /** Statistics of every model of the setting, from the cache, computing what is missing where weights exist;
  *  with `probes`, each model's statistics of those probes' derived corpora too (ModelCorpusStats.probes), cached
- *  and filled the same way. */
+ *  and filled the same way. A model's derived corpus is cut to the bytes its proxy statistics kept (maxTokens;
+ *  harness/probes/kept.ts), so where documents are cut it is the model's own. */
 export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: RunEnv = runEnv(), probes: readonly string[] = []): Promise<StatsOutcome> {
   const inputs = settingInputsReason(setting, root);
   if (inputs) return { ok: false, reason: inputs };
@@ -69,7 +71,8 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
   const problems = setting.models.flatMap((m) => (dirs.get(m) ? configProblems(setting, m, dirs.get(m)!, overrides) : []));
   if (problems.length) throw configCheckError(setting, problems);
 
-  async function statsOf(c: ProxyCorpus, label: string, lockName: string): Promise<{ stats: ModelCorpusStats[]; unavailable: string[] }> {
+  /** Every model's statistics of its corpus (`corpusOf`), from the cache or filled, one fill per distinct corpus. */
+  async function statsOf(corpusOf: (model: string) => ProxyCorpus, label: (model: string) => string, lockName: string): Promise<{ stats: ModelCorpusStats[]; unavailable: string[] }> {
     const toFill = new Map<string, string>();
     const filled = new Map<string, ModelCorpusStats>();
     const unavailable: string[] = [];
@@ -77,6 +80,7 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
       const dir = dirs.get(model);
       const { spec } = modelRunFor(setting, model, overrides);
       // With LONGPROXY_ENGINE set, only that engine's statistics count as cached.
+      const c = corpusOf(model);
       const cached = readCachedCorpusStats({ modelId: model, corpus: c, spec, cacheDir, engineId: env.engine });
       if (cached) {
         filled.set(model, cached);
@@ -84,7 +88,7 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
       }
       if (!dir) {
         const where = setting.modelDirs?.[model] ?? `$LONGPROXY_MODEL_DIR/${model} or the Hugging Face cache`;
-        unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for ${label} and spec context ${spec.contextLength})`);
+        unavailable.push(`${model} (weights not found at ${where}; no cached ${env.engine ?? ''}${env.engine ? ' ' : ''}statistics in ${env.cacheDir} for ${label(model)} and spec context ${spec.contextLength})`);
         continue;
       }
       toFill.set(model, dir);
@@ -96,39 +100,50 @@ export async function loadSettingStats(setting: Setting, root = REPO_ROOT, env: 
       const { fillSetting } = await import('../fleet/fill.ts');
       const { devicesFrom } = await import('../fleet/devices.ts');
       const { failureTable } = await import('../fleet/failures.ts');
-      const report = await withFillLock(cacheDir, lockName, () =>
-        fillSetting({
-          models: [...toFill].map(([id, dir]) => ({ id, resolve: () => dir, rope: modelRunFor(setting, id, overrides).rope })),
-          corpus: c,
-          specFor: (id) => modelRunFor(setting, id, overrides).spec,
-          cacheDir,
-          engine: engineId as 'onnx' | 'torch',
-          devices: engineId === 'onnx' ? ['cpu'] : devicesFrom(undefined, { LONGPROXY_DEVICES: process.env.LONGPROXY_DEVICES, LONGPROXY_TORCH_DEVICE: env.torch.device }),
-          dtype: env.torch.dtype,
-        }),
-      );
-      for (const model of toFill.keys()) {
-        const got = readCachedCorpusStats({ modelId: model, corpus: c, spec: modelRunFor(setting, model, overrides).spec, cacheDir, engineId });
-        if (got) filled.set(model, got);
+      const byCorpus = new Map<string, { corpus: ProxyCorpus; models: [string, string][] }>();
+      for (const [id, dir] of toFill) {
+        const c = corpusOf(id);
+        if (!byCorpus.has(c.sha256)) byCorpus.set(c.sha256, { corpus: c, models: [] });
+        byCorpus.get(c.sha256)!.models.push([id, dir]);
       }
-      if (report.failures.length) unavailable.push(`filling failed for ${report.failures.length} model(s), the others finished:\n${failureTable(report.failures)}\n`);
+      const failures: ModelFailure[] = [];
+      for (const g of byCorpus.values()) {
+        const report = await withFillLock(cacheDir, lockName, () =>
+          fillSetting({
+            models: g.models.map(([id, dir]) => ({ id, resolve: () => dir, rope: modelRunFor(setting, id, overrides).rope })),
+            corpus: g.corpus,
+            specFor: (id) => modelRunFor(setting, id, overrides).spec,
+            cacheDir,
+            engine: engineId as 'onnx' | 'torch',
+            devices: engineId === 'onnx' ? ['cpu'] : devicesFrom(undefined, { LONGPROXY_DEVICES: process.env.LONGPROXY_DEVICES, LONGPROXY_TORCH_DEVICE: env.torch.device }),
+            dtype: env.torch.dtype,
+          }),
+        );
+        failures.push(...report.failures);
+        for (const [model] of g.models) {
+          const got = readCachedCorpusStats({ modelId: model, corpus: g.corpus, spec: modelRunFor(setting, model, overrides).spec, cacheDir, engineId });
+          if (got) filled.set(model, got);
+        }
+      }
+      if (failures.length) unavailable.push(`filling failed for ${failures.length} model(s), the others finished:\n${failureTable(failures)}\n`);
     }
     return { stats: setting.models.filter((m) => filled.has(m)).map((m) => filled.get(m)!), unavailable }; // the setting's order
   }
 
-  const base = await statsOf(corpus, `corpus ${setting.corpusPath}`, `setting-${setting.id}`);
+  const base = await statsOf(() => corpus, () => `corpus ${setting.corpusPath}`, `setting-${setting.id}`);
   if (base.unavailable.length) {
     return { ok: false, reason: `${setting.id}: token statistics unavailable for ${base.unavailable.length} of ${setting.models.length} models: ${base.unavailable.join('; ')}` };
   }
   if (probes.length === 0) return { ok: true, stats: base.stats };
   const withProbes = base.stats.map((s) => ({ ...s, probes: {} as Record<string, ProbeCorpusStats> }));
   for (const id of probes) {
-    const derived = deriveCorpus(getProbe(id), corpus);
-    const got = await statsOf(derived.corpus, `probe ${id} (derived corpus ${derived.corpus.sha256.slice(0, 12)})`, `setting-${setting.id}-probe-${id}`);
+    const { byModel } = deriveForModels(getProbe(id), corpus, base.stats.map((s) => ({ model: s.model, kept: keptBytesOfStats(s) })));
+    const corpusOf = (m: string): ProxyCorpus => byModel.get(m)!.corpus;
+    const got = await statsOf(corpusOf, (m) => `probe ${id} (derived corpus ${corpusOf(m).sha256.slice(0, 12)})`, `setting-${setting.id}-probe-${id}`);
     if (got.unavailable.length) {
       return { ok: false, reason: `${setting.id}: statistics of probe ${id} unavailable for ${got.unavailable.length} of ${setting.models.length} models: ${got.unavailable.join('; ')}` };
     }
-    got.stats.forEach((s, i) => (withProbes[i].probes[id] = probeCorpusStats(derived, s)));
+    got.stats.forEach((s, i) => (withProbes[i].probes[id] = probeCorpusStats(byModel.get(s.model)!, s)));
   }
   return { ok: true, stats: withProbes };
 }
