@@ -330,6 +330,16 @@ export class TorchDeviceWorker {
     return model;
   }
 
+  /** Starts the worker process (Python, the torch and transformers imports) ahead of the first load, so a caller
+   *  can pay that once up front (the rehearsal suite does, keeping its first model's test short). */
+  async start(): Promise<void> {
+    if (!this.worker || !this.worker.alive) {
+      this.worker = new WorkerProcess(this.options.python);
+      this.started++;
+    }
+    await this.worker.request('hello');
+  }
+
   get pid(): number | undefined {
     return this.worker?.pid;
   }

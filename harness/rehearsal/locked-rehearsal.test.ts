@@ -77,7 +77,7 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
   const stats: ModelCorpusStats[] = [];
   const home = process.env.LONGPROXY_HOME;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     // Tokenizers built from tokenizer.model go to a temporary home, not the user's ~/.cache/longproxy.
     process.env.LONGPROXY_HOME = path.join(base, 'home');
     replicas = buildReplicas(path.join(base, 'replicas'));
@@ -86,6 +86,8 @@ describe.skipIf(reason)(`locked rehearsal on the CPU: 17 replicas through the lo
     setting = rehearsalSetting(inputs);
     corpus = loadRehearsalCorpus(inputs);
     filler = new RehearsalFiller(setting, corpus, { cacheDir: path.join(base, 'cache'), device: 'cpu', workers: WORKERS, dtype: 'float32', chunk: CHUNK });
+    // The worker's start (Python, torch imports) here, not in the first model's test.
+    await filler.start();
   }, TEST_MS);
   afterAll(async () => {
     await filler?.close();

@@ -338,6 +338,11 @@ export class RehearsalFiller {
     return { rows, stats, report, exit };
   }
 
+  /** Starts every worker ahead of the first fill (TorchDeviceWorker.start). */
+  async start(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.start()));
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
