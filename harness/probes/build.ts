@@ -1,7 +1,7 @@
 // Assembles a derived document: the kept prefix of the proxy text byte for byte, then appended pieces, with each
 // region's byte span computed as the pieces are added.
 import type { ProbeRegion, ProbeRole } from '../tokenstats/types.ts';
-import { utf8Length } from './text.ts';
+import { byteOffsets, prefixAtWordEnd, utf8Length, words } from './text.ts';
 
 export class DerivedBuilder {
   private parts: string[];
@@ -28,4 +28,36 @@ export class DerivedBuilder {
   text(): string {
     return this.parts.join('');
   }
+}
+
+/** What fitToBudget needs to size the first guess of the kept prefix. */
+export interface BudgetPlan {
+  probe: string;
+  /** The derived text may have at most budget x the document's bytes. */
+  budget: number;
+  /** Words the probe appends (at the document's bytes per word, with 5% to spare) ... */
+  appendedWords: number;
+  /** ... and bytes of separators it appends. */
+  separatorBytes: number;
+  /** The shortest kept prefix, in words, that the probe accepts. */
+  minPrefixWords: number;
+}
+
+/** The derived document built on the longest word-end prefix of `doc` whose build fits the byte budget: the first
+ *  prefix leaves room for the appended words and separators, each later one shrinks by the overshoot (a few rounds
+ *  at most). Undefined when the prefix falls under minPrefixWords (the document is too short for the probe). */
+export function fitToBudget<T extends { builder: DerivedBuilder }>(doc: { id: string; text: string }, plan: BudgetPlan, build: (prefix: string) => T): T | undefined {
+  const all = words(doc.text);
+  const off = byteOffsets(doc.text);
+  const budget = Math.floor(plan.budget * utf8Length(doc.text));
+  const perWord = all.length ? off[doc.text.length] / all.length : 0;
+  let maxPrefix = Math.floor(budget - 1.05 * perWord * plan.appendedWords - plan.separatorBytes);
+  for (let round = 0; round < 16; round++) {
+    const prefix = prefixAtWordEnd(doc.text, all, off, maxPrefix);
+    if (words(prefix).length < plan.minPrefixWords) return undefined;
+    const built = build(prefix);
+    if (built.builder.byteLength <= budget) return built;
+    maxPrefix -= built.builder.byteLength - budget + 8;
+  }
+  throw new Error(`${plan.probe}: document ${doc.id} did not fit its byte budget in 16 rounds`);
 }

@@ -7,9 +7,9 @@
 // control target the same way (metrics/novel-passage reads those). The document is cut at a word end so that
 // the derived text has at most `budget` x the original bytes (it then fits the same token budget).
 import type { CorpusDocument } from '../contract/types.ts';
-import { DerivedBuilder } from './build.ts';
+import { DerivedBuilder, fitToBudget } from './build.ts';
 import type { DerivedDocument, Probe } from './types.ts';
-import { byteOffsets, docRng, passageStart, prefixAtWordEnd, utf8Length, words, type Word } from './text.ts';
+import { byteOffsets, docRng, passageStart, words, type Word } from './text.ts';
 
 export const REPEAT_PARAMS = {
   depths: [0.1, 0.3, 0.5, 0.7, 0.9],
@@ -68,23 +68,11 @@ function build(doc: CorpusDocument, prefix: string): DerivedBuilder {
 
 function derive(doc: CorpusDocument): DerivedDocument[] {
   const p = REPEAT_PARAMS;
-  const all = words(doc.text);
-  const off = byteOffsets(doc.text);
-  const budget = Math.floor(p.budget * utf8Length(doc.text));
-  // Appended bytes ~ 2 passages per depth at the document's bytes per word, plus separators; then shrink the
-  // prefix until the whole fits (a few rounds at most).
-  const perWord = all.length ? off[doc.text.length] / all.length : 0;
-  let maxPrefix = Math.floor(budget - 1.05 * perWord * 2 * p.passageWords * p.depths.length - 4 * p.depths.length * p.separator.length);
-  for (let round = 0; round < 16; round++) {
-    const prefix = prefixAtWordEnd(doc.text, all, off, maxPrefix);
-    if (words(prefix).length < p.minPrefixWords) return [];
-    const b = build(doc, prefix);
-    if (b.byteLength <= budget) {
-      return [{ id: `${doc.id}#${ID}`, text: b.text(), sourceId: doc.id, variant: 'context', regions: b.regions }];
-    }
-    maxPrefix -= b.byteLength - budget + 8;
-  }
-  throw new Error(`${ID}: document ${doc.id} did not fit its byte budget in 16 rounds`);
+  // Appended: 2 passages per depth (the copy and its control), 4 separators per depth (one closes the part).
+  const plan = { probe: ID, budget: p.budget, appendedWords: 2 * p.passageWords * p.depths.length, separatorBytes: 4 * p.depths.length * p.separator.length, minPrefixWords: p.minPrefixWords };
+  const fit = fitToBudget(doc, plan, (prefix) => ({ builder: build(doc, prefix) }));
+  if (!fit) return [];
+  return [{ id: `${doc.id}#${ID}`, text: fit.builder.text(), sourceId: doc.id, variant: 'context', regions: fit.builder.regions }];
 }
 
 export const repeatAtDistance: Probe = {

@@ -7,9 +7,9 @@
 //   excerpt-only:  one per position: the excerpt + continuation alone.
 // Regions: cue = the excerpt, target = the continuation (same `item` in both kinds).
 import type { CorpusDocument } from '../contract/types.ts';
-import { DerivedBuilder } from './build.ts';
+import { DerivedBuilder, fitToBudget } from './build.ts';
 import type { DerivedDocument, Probe } from './types.ts';
-import { byteOffsets, docRng, passageStart, prefixAtWordEnd, utf8Length, words } from './text.ts';
+import { byteOffsets, docRng, passageStart, words } from './text.ts';
 
 export const RETRIEVAL_PARAMS = {
   positions: [0.05, 0.15, 0.3, 0.45],
@@ -59,30 +59,21 @@ function contextDoc(prefix: string, its: Item[]): DerivedBuilder {
 
 function derive(doc: CorpusDocument): DerivedDocument[] {
   const p = RETRIEVAL_PARAMS;
-  const all = words(doc.text);
-  const off = byteOffsets(doc.text);
-  const budget = Math.floor(p.budget * utf8Length(doc.text));
-  const perWord = all.length ? off[doc.text.length] / all.length : 0;
-  let maxPrefix = Math.floor(budget - 1.05 * perWord * (p.excerptWords + p.continuationWords) * p.positions.length - 2 * p.positions.length * p.separator.length);
-  for (let round = 0; round < 16; round++) {
-    const prefix = prefixAtWordEnd(doc.text, all, off, maxPrefix);
-    if (words(prefix).length < p.minPrefixWords) return [];
+  const plan = { probe: ID, budget: p.budget, appendedWords: (p.excerptWords + p.continuationWords) * p.positions.length, separatorBytes: 2 * p.positions.length * p.separator.length, minPrefixWords: p.minPrefixWords };
+  const fit = fitToBudget(doc, plan, (prefix) => {
     const its = items(doc, prefix);
-    const b = contextDoc(prefix, its);
-    if (b.byteLength > budget) {
-      maxPrefix -= b.byteLength - budget + 8;
-      continue;
-    }
-    const alone = its.map((it, k): DerivedDocument => {
-      const e = new DerivedBuilder('');
-      const none = { item: k, depth: it.depth, sourceStart: -1, sourceEnd: -1 };
-      e.add(prefix.slice(it.start, it.mid), { role: 'cue', ...none });
-      e.add(prefix.slice(it.mid, it.end), { role: 'target', ...none });
-      return { id: `${doc.id}#${ID}/excerpt-${k}`, text: e.text(), sourceId: doc.id, variant: 'excerpt-only', regions: e.regions };
-    });
-    return [{ id: `${doc.id}#${ID}`, text: b.text(), sourceId: doc.id, variant: 'context', regions: b.regions }, ...alone];
-  }
-  throw new Error(`${ID}: document ${doc.id} did not fit its byte budget in 16 rounds`);
+    return { builder: contextDoc(prefix, its), prefix, its };
+  });
+  if (!fit) return [];
+  const { builder: b, prefix, its } = fit;
+  const alone = its.map((it, k): DerivedDocument => {
+    const e = new DerivedBuilder('');
+    const none = { item: k, depth: it.depth, sourceStart: -1, sourceEnd: -1 };
+    e.add(prefix.slice(it.start, it.mid), { role: 'cue', ...none });
+    e.add(prefix.slice(it.mid, it.end), { role: 'target', ...none });
+    return { id: `${doc.id}#${ID}/excerpt-${k}`, text: e.text(), sourceId: doc.id, variant: 'excerpt-only', regions: e.regions };
+  });
+  return [{ id: `${doc.id}#${ID}`, text: b.text(), sourceId: doc.id, variant: 'context', regions: b.regions }, ...alone];
 }
 
 export const retrievalGain: Probe = {
