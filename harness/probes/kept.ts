@@ -16,12 +16,19 @@ export interface SpanTokenizing {
   tokenize(text: string): { ids: ArrayLike<number>; byteEnd: ArrayLike<number> };
 }
 
-/** Kept bytes from the tokenizer the engine tokenizes with and the spec's maxTokens (0 = no limit). */
+/** Kept bytes from the tokenizer the engine tokenizes with and the spec's maxTokens (0 = no limit). Each document
+ *  is tokenized once: every probe derived for the model asks again. */
 export function keptBytesOfTokenizer(tokenizer: SpanTokenizing, maxTokens: number): KeptBytes {
+  const known = new Map<CorpusDocument, number>();
   return (doc) => {
     if (maxTokens <= 0) return utf8Length(doc.text);
-    const t = tokenizer.tokenize(doc.text);
-    return t.ids.length <= maxTokens ? utf8Length(doc.text) : t.byteEnd[maxTokens - 1];
+    let bytes = known.get(doc);
+    if (bytes === undefined) {
+      const t = tokenizer.tokenize(doc.text);
+      bytes = t.ids.length <= maxTokens ? utf8Length(doc.text) : t.byteEnd[maxTokens - 1];
+      known.set(doc, bytes);
+    }
+    return bytes;
   };
 }
 
