@@ -17,6 +17,7 @@ import { METRICS } from '../../metrics/registry.ts';
 import { parseOverrides } from '../contract/model-manifest.ts';
 import { LOCKED_MODELS } from '../contract/locked-models.ts';
 import { declaredProbes } from '../probes/load.ts';
+import { probesFromFlag } from './probes-flag.ts';
 import { lockedNo4k } from '../contract/settings/locked-no4k.ts';
 import { failureTable } from '../fleet/failures.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
@@ -89,7 +90,7 @@ async function main(): Promise<number> {
   const setting = rehearsalSetting(inputs, models);
   const corpus = loadRehearsalCorpus(inputs);
   const declared = declaredProbes(METRICS);
-  const probes = values.probes === undefined ? (mode === 'gpu' ? declared : []) : values.probes === 'none' ? [] : values.probes.split(',').map((p) => p.trim());
+  const probes = probesFromFlag(values.probes, mode === 'gpu' ? declared : []);
   const unknown = probes.filter((p) => !declared.includes(p));
   if (unknown.length) throw new UsageError(`--probes: ${unknown.join(', ')} is not a probe a metric declares (${declared.join(', ')})\n\n${USAGE}`);
   const filler = new RehearsalFiller(setting, corpus, { cacheDir: path.join(work, 'cache'), device, dtype, chunk, overrides, probes, log });

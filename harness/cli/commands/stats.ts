@@ -15,6 +15,7 @@ import { checkSpec } from '../../tokenstats/compute.ts';
 import { pruneCache } from '../../tokenstats/prune.ts';
 import type { ShortWindow, StatsSpec } from '../../tokenstats/types.ts';
 import { declaredProbes } from '../../probes/load.ts';
+import { probesFromFlag } from '../probes-flag.ts';
 import { METRICS } from '../../../metrics/registry.ts';
 
 export const description = 'compute per-token statistics of a model over a corpus into a cache (default: the user cache)';
@@ -120,7 +121,7 @@ export async function run(args: string[]): Promise<number> {
     const { runSettingFill, settingFromArg } = await import('../../fleet/cli.ts');
     const override = overrideItems(values.override, [settingFromArg(values.setting)], USAGE);
     // The probes of the registered metrics (harness/probes/), unless --probes names others or none.
-    const probes = values.probes === undefined ? declaredProbes(METRICS) : values.probes === 'none' ? [] : values.probes.split(',').map((p) => p.trim());
+    const probes = probesFromFlag(values.probes, declaredProbes(METRICS));
     return runSettingFill({ ...values, setting: values.setting, override }, USAGE, probes);
   }
   if (values.probes !== undefined) throw new UsageError(`--probes applies to a setting's fill: use it with --setting\n\n${USAGE}`);
