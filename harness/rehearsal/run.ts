@@ -249,18 +249,21 @@ export class RehearsalFiller {
   async fill(models: readonly string[], env: NodeJS.ProcessEnv, overrides: readonly Override[] = this.o.overrides ?? []): Promise<{ rows: FillRow[]; stats: ModelCorpusStats[]; report: FillReport; exit: number }> {
     for (const m of models) this.loads.delete(m);
     let next = 0;
-    const { report, exit } = await fillSettingRun(this.setting, this.corpus, {
-      only: models,
-      overrides,
-      env,
-      cacheDir: this.o.cacheDir,
-      engine: 'torch',
-      devices: this.workers.map(() => this.o.device),
-      dtype: this.o.dtype,
-      log: this.o.log ?? (() => undefined),
-      // The fleet asks for its slots in device order, once per fill.
-      makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
-    });
+    // One fill of `corpus` for `only` on the filler's workers (the proxy corpus, then each probe's derived corpora).
+    const run = (corpus: ProxyCorpus, only: readonly string[]) =>
+      fillSettingRun(this.setting, corpus, {
+        only,
+        overrides,
+        env,
+        cacheDir: this.o.cacheDir,
+        engine: 'torch',
+        devices: this.workers.map(() => this.o.device),
+        dtype: this.o.dtype,
+        log: this.o.log ?? (() => undefined),
+        // The fleet asks for its slots in device order, once per fill.
+        makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
+      });
+    const { report, exit } = await run(this.corpus, models);
     // Each probe's derived corpus for the models the proxy fill finished (a probe failure fails its model).
     const probeFailures = new Map<string, ModelFailure>();
     const base = new Map<string, ModelCorpusStats>();
@@ -276,10 +279,7 @@ export class RehearsalFiller {
       const { byModel, groups } = deriveForModels(probe, this.corpus, ok.map((m) => ({ model: m, kept: keptBytesOfStats(base.get(m)!) })));
       derivedOf.set(probe.id, byModel);
       for (const g of groups) {
-        const r = await fillSettingRun(this.setting, g.derived.corpus, {
-          only: g.models, overrides, env, cacheDir: this.o.cacheDir, engine: 'torch', devices: this.workers.map(() => this.o.device),
-          dtype: this.o.dtype, log: this.o.log ?? (() => undefined), makeSlot: async () => this.slot(this.workers[next++ % this.workers.length]),
-        });
+        const r = await run(g.derived.corpus, g.models);
         for (const f of r.report.failures) probeFailures.set(f.model, { ...f, message: `probe ${probe.id}: ${f.message}` });
       }
     }
